@@ -1,0 +1,32 @@
+"""`cartrial schema NAME`: the JSON Schema of each input format cartrial reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+from pydantic import BaseModel
+
+from cartrial.cli.common import print_json, stderr
+
+
+def _protocol() -> type[BaseModel]:
+    from cartrial.protocol import Protocol
+
+    return Protocol
+
+
+# Each input format by name; a topic adds its own formats here. Imports are lazy so `--help` is fast.
+SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
+    "protocol": _protocol,
+}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("schema")
+    def schema(name: str = typer.Argument(..., help="one of: " + ", ".join(sorted(SCHEMAS)))) -> None:
+        """Print the JSON Schema of an input format."""
+        if name not in SCHEMAS:
+            stderr.print(f"error: unknown schema {name!r}; known: {', '.join(sorted(SCHEMAS))}")
+            raise typer.Exit(2)
+        print_json(SCHEMAS[name]().model_json_schema())
