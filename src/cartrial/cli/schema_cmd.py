@@ -10,6 +10,12 @@ from pydantic import BaseModel
 from cartrial.cli.common import print_json, stderr
 
 
+def _escalation_state() -> type[BaseModel]:
+    from cartrial.escalation import EscalationState
+
+    return EscalationState
+
+
 def _protocol() -> type[BaseModel]:
     from cartrial.protocol import Protocol
 
@@ -18,6 +24,7 @@ def _protocol() -> type[BaseModel]:
 
 # Each input format by name; a topic adds its own formats here. Imports are lazy so `--help` is fast.
 SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
+    "escalation-state": _escalation_state,
     "protocol": _protocol,
 }
 

@@ -1,0 +1,300 @@
+"""`cartrial escalate | boundaries | select-mtd | simulate`: the dose-escalation engine's commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
+from cartrial.cli.protocol_cmd import load_protocol_option
+from cartrial.errors import InputError
+from cartrial.protocol import field_errors_from_validation
+
+# The engine imports scipy; it is imported inside each command so `cartrial --help` stays fast.
+if TYPE_CHECKING:
+    from cartrial.escalation import DesignSettings, DoseOutcomes
+
+DESIGN_HELP = "design: 3+3 or boin (default: the protocol's)"
+
+
+def _settings(
+    design: str | None,
+    doses: int | None,
+    protocol_version: str | None,
+    protocol_file: Path | None,
+    **overrides: Any,
+) -> DesignSettings:
+    """Settings from the protocol (or `--doses N`, starting at level 1), overridden by the flags."""
+    from cartrial.escalation import DesignSettings, override_settings, settings_from_protocol
+
+    if doses is not None:
+        base = DesignSettings(design=design or "3+3", n_doses=doses, start_dose=1)
+    else:
+        base = settings_from_protocol(load_protocol_option(protocol_version, protocol_file))
+    return override_settings(base, {"design": design, **overrides})
+
+
+def _load_state(state_file: Path | None, outcomes: str | None, n_doses: int) -> DoseOutcomes:
+    from cartrial.escalation import EscalationState, parse_outcomes, summarise_outcomes
+
+    if state_file is not None and outcomes is not None:
+        raise InputError.single("input", "STATE", "give STATE.json or --outcomes, not both")
+    if outcomes is not None:
+        return summarise_outcomes(parse_outcomes(outcomes, n_doses), n_doses, "--outcomes")
+    if state_file is None:
+        return summarise_outcomes(EscalationState(), n_doses)
+    source = str(state_file)
+    try:
+        state = EscalationState.model_validate(json.loads(read_text(state_file)))
+    except json.JSONDecodeError as exc:
+        raise InputError.single(source, "(file)", f"not valid JSON: {exc}") from exc
+    except ValidationError as exc:
+        raise InputError(source, field_errors_from_validation(exc)) from exc
+    return summarise_outcomes(state, n_doses, source)
+
+
+def _dose_table(title: str, outcomes: DoseOutcomes) -> Table:
+    table = Table(title=title)
+    for column in ("dose", "patients", "DLTs", "pending"):
+        table.add_column(column, justify="right")
+    for level in range(1, outcomes.n_doses + 1):
+        marker = " *" if level == outcomes.current_dose else ""
+        table.add_row(
+            f"{level}{marker}",
+            str(outcomes.n_at(level)),
+            str(outcomes.dlt_at(level)),
+            str(outcomes.pending[level - 1]),
+        )
+    return table
+
+
+STATE_ARGUMENT = typer.Argument(
+    None, help="STATE.json: the patients so far (cartrial schema escalation-state)"
+)
+OUTCOMES_OPTION = typer.Option(None, "--outcomes", help="outcome notation, e.g. '2NNN 3NTN'")
+DESIGN_OPTION = typer.Option(None, "--design", help=DESIGN_HELP)
+DOSES_OPTION = typer.Option(None, "--doses", min=1, help="number of dose levels when no protocol is used")
+TARGET_OPTION = typer.Option(None, "--target", help="target DLT probability")
+COHORT_OPTION = typer.Option(None, "--cohort-size", help="patients per cohort")
+MAX_N_OPTION = typer.Option(None, "--max-n", help="maximum sample size")
+CUTOFF_OPTION = typer.Option(None, "--cutoff-eli", help="elimination cut-off (BOIN default 0.95)")
+EXTRA_SAFE_OPTION = typer.Option(None, "--extra-safe/--no-extra-safe", help="BOIN's extra-safe stopping rule")
+N_EARLYSTOP_OPTION = typer.Option(None, "--n-earlystop", help="stop when this many are at the dose (BOIN)")
+START_OPTION = typer.Option(None, "--start-dose", help="start dose level (default: the protocol's)")
+PROTOCOL_VERSION_OPTION = typer.Option(None, "--protocol-version", help="embedded protocol version")
+PROTOCOL_FILE_OPTION = typer.Option(None, "--protocol-file", help="a protocol TOML file")
+JSON_OPTION = typer.Option(False, "--json", help="print JSON")
+
+
+def escalate(
+    state_file: Path | None = STATE_ARGUMENT,
+    outcomes: str | None = OUTCOMES_OPTION,
+    design: str | None = DESIGN_OPTION,
+    doses: int | None = DOSES_OPTION,
+    target: float | None = TARGET_OPTION,
+    cohort_size: int | None = COHORT_OPTION,
+    max_n: int | None = MAX_N_OPTION,
+    cutoff_eli: float | None = CUTOFF_OPTION,
+    extra_safe: bool | None = EXTRA_SAFE_OPTION,
+    n_earlystop: int | None = N_EARLYSTOP_OPTION,
+    start_dose: int | None = START_OPTION,
+    protocol_version: str | None = PROTOCOL_VERSION_OPTION,
+    protocol_file: Path | None = PROTOCOL_FILE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The design's recommendation for the next cohort, with its reasons and numbers."""
+    from cartrial.escalation import build_design
+
+    try:
+        settings = _settings(
+            design,
+            doses,
+            protocol_version,
+            protocol_file,
+            target=target,
+            cohort_size=cohort_size,
+            max_n=max_n,
+            cutoff_eli=cutoff_eli,
+            extra_safe=extra_safe,
+            n_earlystop=n_earlystop,
+            start_dose=start_dose,
+        )
+        data = _load_state(state_file, outcomes, settings.n_doses)
+        decision = build_design(settings).decide(data)
+    except InputError as exc:
+        fail_bad_input(exc)
+    result = {
+        "design": decision.design,
+        "decision": decision.action,
+        "next_dose": decision.next_dose,
+        "eliminated": list(decision.eliminated),
+        "stop": decision.stop,
+        "reason": decision.reason,
+        "details": dict(decision.details),
+    }
+    if as_json:
+        print_json(result)
+        return
+    stdout.print(_dose_table(f"{settings.design}: outcomes so far (* current dose)", data))
+    for key, value in decision.details.items():
+        stdout.print(f"{key}: {value}", highlight=False)
+    if decision.eliminated:
+        stdout.print(f"eliminated doses: {', '.join(map(str, decision.eliminated))}", highlight=False)
+    nxt = "" if decision.next_dose is None else f" -> dose {decision.next_dose}"
+    stdout.print(f"[bold]{decision.action}[/]{nxt}", highlight=False)
+    stdout.print(decision.reason, markup=False, highlight=False)
+
+
+def boundaries(
+    design: str = typer.Option("boin", "--design", help="boin"),
+    target: float = typer.Option(..., "--target", help="target DLT probability"),
+    cohort_size: int = typer.Option(3, "--cohort-size", min=1, help="patients per cohort"),
+    max_n: int = typer.Option(30, "--max-n", min=1, help="maximum sample size (ncohort x cohortsize)"),
+    n_earlystop: int | None = N_EARLYSTOP_OPTION,
+    cutoff_eli: float | None = CUTOFF_OPTION,
+    p_saf: float | None = typer.Option(None, "--p-saf", help="highest rate deemed sub-therapeutic"),
+    p_tox: float | None = typer.Option(None, "--p-tox", help="lowest rate deemed overly toxic"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """BOIN's decision table as R BOIN's get.boundary gives it (counts of DLTs)."""
+    from cartrial.escalation import DesignSettings, calculate_boin_boundary, override_settings
+
+    try:
+        settings = override_settings(
+            DesignSettings(design=design, n_doses=1, start_dose=1),
+            {"target": target, "cohort_size": cohort_size, "max_n": max_n, "cutoff_eli": cutoff_eli},
+        )
+        if settings.design != "boin":
+            raise InputError.single("--design", "design", "boundaries exist for boin only")
+        assert settings.target is not None
+        boundary = calculate_boin_boundary(settings.target, max_n, p_saf, p_tox, settings.cutoff_eli)
+    except InputError as exc:
+        fail_bad_input(exc)
+
+    def rows(selected: tuple[Any, ...]) -> list[dict[str, Any]]:
+        return [
+            {
+                "n": row.n,
+                "escalate_at_most": row.escalate_at_most,
+                "deescalate_at_least": row.deescalate_at_least,
+                "eliminate_at_least": row.eliminate_at_least,
+            }
+            for row in selected
+        ]
+
+    table = rows(boundary.table(cohort_size, n_earlystop))
+    if as_json:
+        print_json(
+            {
+                "lambda_e": boundary.lambda_e,
+                "lambda_d": boundary.lambda_d,
+                "table": table,
+                "full_table": rows(boundary.table(1, n_earlystop)),
+            }
+        )
+        return
+    stdout.print(
+        f"BOIN, target {target:g}: escalate if rate <= lambda_e = {boundary.lambda_e:.4f}, "
+        f"de-escalate if rate >= lambda_d = {boundary.lambda_d:.4f}",
+        highlight=False,
+    )
+    shown = Table()
+    for column in (
+        "patients treated",
+        "escalate if DLTs <=",
+        "de-escalate if DLTs >=",
+        "eliminate if DLTs >=",
+    ):
+        shown.add_column(column, justify="right")
+    for row in table:
+        eliminate = row["eliminate_at_least"]
+        shown.add_row(
+            str(row["n"]),
+            str(row["escalate_at_most"]),
+            str(row["deescalate_at_least"]),
+            "NA" if eliminate is None else str(eliminate),
+        )
+    stdout.print(shown)
+
+
+def select_mtd(
+    state_file: Path | None = STATE_ARGUMENT,
+    outcomes: str | None = OUTCOMES_OPTION,
+    design: str | None = DESIGN_OPTION,
+    doses: int | None = DOSES_OPTION,
+    target: float | None = TARGET_OPTION,
+    cutoff_eli: float | None = CUTOFF_OPTION,
+    extra_safe: bool | None = EXTRA_SAFE_OPTION,
+    protocol_version: str | None = PROTOCOL_VERSION_OPTION,
+    protocol_file: Path | None = PROTOCOL_FILE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """The MTD at the end of the trial: isotonic estimates with 95% intervals (R BOIN select.mtd).
+
+    For the 3+3 the MTD is the 3+3's (highest dose with at most 1/6 below the lowest too-toxic dose);
+    the estimates are the same isotonic ones.
+    """
+    from cartrial.escalation import select_mtd as select
+
+    try:
+        settings = _settings(
+            design,
+            doses,
+            protocol_version,
+            protocol_file,
+            target=target,
+            cutoff_eli=cutoff_eli,
+            extra_safe=extra_safe,
+        )
+        data = _load_state(state_file, outcomes, settings.n_doses)
+        if sum(data.pending):
+            raise InputError.single(
+                "input", "patients", "MTD selection needs every DLT outcome; some are pending"
+            )
+        selection = select(data, settings)
+    except InputError as exc:
+        fail_bad_input(exc)
+    estimates = [
+        {
+            "dose": e.dose,
+            "n": e.n,
+            "dlt": e.dlt,
+            "estimate": e.estimate,
+            "ci_lower": e.ci_lower,
+            "ci_upper": e.ci_upper,
+            "overdose_probability": e.overdose_probability,
+        }
+        for e in selection.estimates
+    ]
+    if as_json:
+        print_json({"mtd": selection.mtd, "eliminated": list(selection.eliminated), "estimates": estimates})
+        return
+    shown = Table(title=f"Isotonic DLT estimates (target {settings.target})")
+    for column in ("dose", "n", "DLTs", "estimate", "95% interval", "Pr(p > target)"):
+        shown.add_column(column, justify="right")
+    for e in selection.estimates:
+        if e.estimate is None or e.ci_lower is None or e.ci_upper is None:
+            shown.add_row(str(e.dose), str(e.n), str(e.dlt), "----", "(----, ----)", "----")
+        else:
+            shown.add_row(
+                str(e.dose),
+                str(e.n),
+                str(e.dlt),
+                f"{e.estimate:.2f}",
+                f"({e.ci_lower:.2f}, {e.ci_upper:.2f})",
+                "----" if e.overdose_probability is None else f"{e.overdose_probability:.2f}",
+            )
+    stdout.print(shown)
+    verdict = "no dose: every dose is too toxic" if selection.mtd is None else f"dose {selection.mtd}"
+    stdout.print(f"MTD: {verdict}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("escalate")(escalate)
+    app.command("boundaries")(boundaries)
+    app.command("select-mtd")(select_mtd)

@@ -1,0 +1,181 @@
+"""From the protocol's design spec (and flags that override it) to a ready design stack."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal, get_args
+
+from cartrial.errors import InputError
+from cartrial.escalation.designs.boin import make_boin_design
+from cartrial.escalation.designs.threeplusthree import (
+    ThreePlusThree,
+    ThreePlusThreeSettings,
+    select_three_plus_three_mtd,
+)
+from cartrial.escalation.interface import Design, DoseOutcomes
+from cartrial.escalation.rules import (
+    ELIMINATION_CUTOFF,
+    EXTRA_SAFE_OFFSET,
+    EliminateToxicDoses,
+    StopAtMaxN,
+    StopAtNAtDose,
+    SuspendWhilePending,
+)
+from cartrial.escalation.selection import MtdSelection, calculate_isotonic_estimates, select_boin_mtd
+from cartrial.protocol import EscalationDesignSpec, Protocol
+
+DesignName = Literal["3+3", "boin"]
+SUPPORTED_DESIGNS: tuple[str, ...] = get_args(DesignName)
+# R BOIN get.oc / get.boundary: n.earlystop = 100 "essentially turns off" the cap.
+BOIN_DEFAULT_N_EARLYSTOP = 100
+
+
+@dataclass(frozen=True, slots=True)
+class DesignSettings:
+    """Every setting a design reads, named as statisticians name them; None = the design's default."""
+
+    design: str
+    n_doses: int
+    start_dose: int
+    cohort_size: int = 3
+    max_n: int | None = None
+    target: float | None = None
+    cutoff_eli: float = ELIMINATION_CUTOFF
+    extra_safe: bool = False
+    offset: float = EXTRA_SAFE_OFFSET
+    n_earlystop: int = BOIN_DEFAULT_N_EARLYSTOP
+    p_saf: float | None = None
+    p_tox: float | None = None
+    confirm_mtd_with_six: bool = True
+    accept_two_of_six: bool = False
+
+
+_PARAMETER_TYPES: dict[str, type] = {
+    "cutoff_eli": float,
+    "extra_safe": bool,
+    "offset": float,
+    "n_earlystop": int,
+    "p_saf": float,
+    "p_tox": float,
+    "confirm_mtd_with_six": bool,
+    "accept_two_of_six": bool,
+}
+
+
+def _check_type(field: str, value: Any, kind: type) -> Any:
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is bool and isinstance(value, bool):
+        return value
+    raise InputError.single("design", field, f"expected {kind.__name__}, got {value!r}")
+
+
+def settings_from_protocol(protocol: Protocol) -> DesignSettings:
+    """The design settings of a protocol version: its dose levels, start dose and design spec."""
+    return settings_from_spec(protocol.design, len(protocol.dose_levels), protocol.start_dose.number)
+
+
+def settings_from_spec(spec: EscalationDesignSpec, n_doses: int, start_dose: int) -> DesignSettings:
+    values: dict[str, Any] = {
+        "design": spec.name,
+        "n_doses": n_doses,
+        "start_dose": start_dose,
+        "cohort_size": spec.cohort_size,
+        "max_n": spec.max_subjects,
+        "target": spec.target_dlt_rate,
+    }
+    for key, value in spec.parameters.items():
+        if key not in _PARAMETER_TYPES:
+            raise InputError.single(
+                "design",
+                f"design.parameters.{key}",
+                f"unknown parameter (known: {', '.join(_PARAMETER_TYPES)})",
+            )
+        values[key] = _check_type(f"design.parameters.{key}", value, _PARAMETER_TYPES[key])
+    return DesignSettings(**values)
+
+
+def override_settings(settings: DesignSettings, overrides: Mapping[str, Any]) -> DesignSettings:
+    """Apply flag values (None = not given) and validate the result; errors name the flag's field."""
+    known = {f.name for f in fields(DesignSettings)}
+    given = {key: value for key, value in overrides.items() if value is not None}
+    unknown = set(given) - known
+    if unknown:
+        raise InputError.single("design", sorted(unknown)[0], "unknown setting")
+    settings = replace(settings, **given)
+    validate_settings(settings)
+    return settings
+
+
+def validate_settings(settings: DesignSettings) -> None:
+    """Raise InputError naming the first setting that cannot be used."""
+    checks: list[tuple[bool, str, str]] = [
+        (
+            settings.design in SUPPORTED_DESIGNS,
+            "design",
+            f"{settings.design!r} is not one of {SUPPORTED_DESIGNS}",
+        ),
+        (settings.n_doses >= 1, "doses", f"need at least one dose level, got {settings.n_doses}"),
+        (
+            1 <= settings.start_dose <= settings.n_doses,
+            "start_dose",
+            f"dose level {settings.start_dose} is not in 1..{settings.n_doses}",
+        ),
+        (settings.cohort_size >= 1, "cohort_size", f"must be at least 1, got {settings.cohort_size}"),
+        (settings.max_n is None or settings.max_n >= 1, "max_n", f"must be at least 1, got {settings.max_n}"),
+        (
+            settings.target is None or 0 < settings.target < 1,
+            "target",
+            f"a DLT probability must lie in (0, 1), got {settings.target}",
+        ),
+        (0 < settings.cutoff_eli < 1, "cutoff_eli", f"must lie in (0, 1), got {settings.cutoff_eli}"),
+        (0 <= settings.offset < 0.5, "offset", f"must lie in [0, 0.5), got {settings.offset}"),
+        (settings.n_earlystop >= 1, "n_earlystop", f"must be at least 1, got {settings.n_earlystop}"),
+    ]
+    for ok, field, reason in checks:
+        if not ok:
+            raise InputError.single("design", field, reason)
+    if settings.design != "3+3" and settings.target is None:
+        raise InputError.single("design", "target", f"design {settings.design!r} needs a target DLT rate")
+
+
+def build_design(settings: DesignSettings) -> Design:
+    """The configured design with its rules stacked in R's order of precedence."""
+    validate_settings(settings)
+    design: Design
+    if settings.design == "3+3":
+        variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
+        design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
+    else:
+        assert settings.target is not None  # validate_settings guarantees it
+        core = make_boin_design(
+            settings.n_doses,
+            settings.start_dose,
+            settings.target,
+            settings.p_saf,
+            settings.p_tox,
+            settings.cutoff_eli,
+        )
+        eliminate = EliminateToxicDoses(
+            core, settings.target, settings.cutoff_eli, settings.extra_safe, settings.offset
+        )
+        design = SuspendWhilePending(StopAtNAtDose(eliminate, settings.n_earlystop))
+    if settings.max_n is not None:
+        design = StopAtMaxN(design, settings.max_n)
+    return design
+
+
+def select_mtd(outcomes: DoseOutcomes, settings: DesignSettings) -> MtdSelection:
+    """The MTD by the design's own rule, with R BOIN's isotonic estimates per dose."""
+    validate_settings(settings)
+    if settings.design == "3+3":
+        variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
+        mtd = select_three_plus_three_mtd(outcomes, variant)
+        return MtdSelection(mtd, (), calculate_isotonic_estimates(outcomes, settings.target))
+    assert settings.target is not None  # validate_settings guarantees it
+    return select_boin_mtd(
+        outcomes, settings.target, settings.cutoff_eli, settings.extra_safe, settings.offset
+    )

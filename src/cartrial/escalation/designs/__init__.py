@@ -1,0 +1,1 @@
+"""One module per escalation design, each behind `cartrial.escalation.interface.Design`."""

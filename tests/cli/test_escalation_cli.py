@@ -1,0 +1,123 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cartrial.cli.app import app
+
+runner = CliRunner()
+
+
+def run_json(*args: str) -> dict[str, object]:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    loaded: dict[str, object] = json.loads(result.stdout)
+    return loaded
+
+
+def test_escalate_boin_from_notation() -> None:
+    shown = run_json("escalate", "--design", "boin", "--target", "0.3", "--outcomes", "2NNN 3NTN")
+    assert set(shown) == {"design", "decision", "next_dose", "eliminated", "stop", "reason", "details"}
+    assert (shown["decision"], shown["next_dose"], shown["stop"]) == ("stay", 3, False)
+    details = shown["details"]
+    assert isinstance(details, dict)
+    assert round(details["lambda_e"], 4) == 0.2365
+    assert details["overdose_probability"][0] is None
+
+
+def test_escalate_registered_protocol_is_3_plus_3() -> None:
+    shown = run_json("escalate", "--outcomes", "2NTT")
+    assert (shown["design"], shown["decision"], shown["next_dose"]) == ("3+3", "de-escalate", 1)
+    table = runner.invoke(app, ["escalate", "--outcomes", "2NTT"])
+    assert table.exit_code == 0 and "de-escalate" in table.stdout
+
+
+def test_escalate_from_state_json(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text(
+        json.dumps(
+            {
+                "patients": [
+                    {"dose_level": 2, "dlt": "no", "followup_days": 28},
+                    {"dose_level": 2, "dlt": "no", "followup_days": 28},
+                    {"dose_level": 2, "dlt": "pending", "followup_days": 12},
+                ]
+            }
+        )
+    )
+    shown = run_json("escalate", str(state))
+    assert (shown["decision"], shown["next_dose"]) == ("suspend", 2)
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["escalate", "--outcomes", "5NNN"], "dose level 5"),
+        (["escalate", "--outcomes", "0NNN"], "0NNN"),
+        (["escalate", "--design", "boin", "--target", "1.2", "--outcomes", "1NNN"], "target"),
+        (["escalate", "--design", "boin", "--outcomes", "1NNN"], "target"),
+        (["boundaries", "--target", "0"], "target"),
+        (
+            ["select-mtd", "--design", "boin", "--target", "0.3", "--doses", "2", "--outcomes", "3N"],
+            "dose level 3",
+        ),
+    ],
+)
+def test_bad_input_exits_2_naming_the_field(args: list[str], field: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert field in result.stderr
+
+
+def test_negative_followup_and_unknown_level_in_state(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"patients": [{"dose_level": 1, "dlt": "pending", "followup_days": -1}]}))
+    result = runner.invoke(app, ["escalate", str(state)])
+    assert result.exit_code == 2
+    assert "patients.0.followup_days" in result.stderr
+    state.write_text(json.dumps({"patients": [{"dose_level": 9, "dlt": "no"}]}))
+    result = runner.invoke(app, ["escalate", str(state)])
+    assert result.exit_code == 2
+    assert "patients[0].dose_level" in result.stderr
+
+
+def test_boundaries_json_as_r_get_boundary() -> None:
+    shown = run_json(
+        "boundaries", "--design", "boin", "--target", "0.3", "--cohort-size", "3", "--max-n", "30"
+    )
+    assert round(float(shown["lambda_d"]), 4) == 0.3585  # type: ignore[arg-type]
+    table = shown["table"]
+    assert isinstance(table, list)
+    assert table[0] == {"n": 3, "escalate_at_most": 0, "deescalate_at_least": 2, "eliminate_at_least": 3}
+    assert table[-1] == {"n": 30, "escalate_at_most": 7, "deescalate_at_least": 11, "eliminate_at_least": 14}
+    full = shown["full_table"]
+    assert isinstance(full, list)
+    assert full[0]["eliminate_at_least"] is None
+    assert runner.invoke(app, ["boundaries", "--target", "0.3"]).exit_code == 0
+
+
+def test_select_mtd_json() -> None:
+    shown = run_json(
+        "select-mtd",
+        "--design",
+        "boin",
+        "--target",
+        "0.3",
+        "--doses",
+        "5",
+        "--outcomes",
+        "1NNN 2NNN 3NNNNNNNNNNNTTTT 4NNNNNTTTT",
+    )
+    assert shown["mtd"] == 3
+    estimates = shown["estimates"]
+    assert isinstance(estimates, list)
+    assert set(estimates[0]) >= {"dose", "n", "dlt", "estimate", "ci_lower", "ci_upper"}
+    assert estimates[4]["estimate"] is None
+    assert run_json("select-mtd", "--design", "boin", "--target", "0.3", "--outcomes", "1TTT")["mtd"] is None
+
+
+def test_select_mtd_for_3_plus_3_and_table() -> None:
+    assert run_json("select-mtd", "--outcomes", "2NNN 3NTT 2NNN")["mtd"] == 2
+    result = runner.invoke(app, ["select-mtd", "--outcomes", "2NNN 3NTT 2NNN"])
+    assert result.exit_code == 0 and "MTD: dose 2" in result.stdout
