@@ -1,22 +1,42 @@
 """The safety core: CRS, ICANS and CTCAE laboratory grading, adverse events and DLT adjudication."""
 
 from cartrial.safety.crs import CrsAssessment, grade_crs
+from cartrial.safety.dlt import (
+    DLT_RULE_KINDS,
+    DltAdjudication,
+    DltRules,
+    EscalationPatient,
+    adjudicate_dlt,
+    compile_dlt_rules,
+    to_escalation_patients,
+)
+from cartrial.safety.events import AdverseEvent, GradeChange, SubjectSafety
 from cartrial.safety.icans import IcansAssessment, IceItems, calculate_ice_score, grade_icans
 from cartrial.safety.labs import Finding, IggResult, LabResult, assess_hypogammaglobulinaemia, grade_lab
 from cartrial.safety.result import Driver, GradeResult
 
 __all__ = [
+    "DLT_RULE_KINDS",
+    "AdverseEvent",
     "CrsAssessment",
+    "DltAdjudication",
+    "DltRules",
     "Driver",
+    "EscalationPatient",
     "Finding",
+    "GradeChange",
     "GradeResult",
     "IcansAssessment",
     "IceItems",
     "IggResult",
     "LabResult",
+    "SubjectSafety",
+    "adjudicate_dlt",
     "assess_hypogammaglobulinaemia",
     "calculate_ice_score",
+    "compile_dlt_rules",
     "grade_crs",
     "grade_icans",
     "grade_lab",
+    "to_escalation_patients",
 ]
