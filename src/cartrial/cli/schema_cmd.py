@@ -22,8 +22,36 @@ def _protocol() -> type[BaseModel]:
     return Protocol
 
 
+def _crs_assessment() -> type[BaseModel]:
+    from cartrial.safety import CrsAssessment
+
+    return CrsAssessment
+
+
+def _icans_assessment() -> type[BaseModel]:
+    from cartrial.safety import IcansAssessment
+
+    return IcansAssessment
+
+
+def _lab_result() -> type[BaseModel]:
+    from cartrial.safety import LabResult
+
+    return LabResult
+
+
+def _subject_safety() -> type[BaseModel]:
+    from cartrial.safety import SubjectSafety
+
+    return SubjectSafety
+
+
 # Each input format by name; a topic adds its own formats here. Imports are lazy so `--help` is fast.
 SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
+    "crs-assessment": _crs_assessment,
+    "icans-assessment": _icans_assessment,
+    "lab-result": _lab_result,
+    "subject-safety": _subject_safety,
     "escalation-state": _escalation_state,
     "protocol": _protocol,
 }

@@ -1,0 +1,285 @@
+"""`cartrial nca`: non-compartmental analysis of CAR transgene profiles (as PKNCA computes it)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
+from cartrial.errors import InputError
+
+if TYPE_CHECKING:
+    from cartrial.kinetics import BlqRule, ConcentrationProfile, Interval, NcaParameter, SubjectNca
+    from cartrial.kinetics.summary import DoseSummary
+
+ROW_FIELDS = ("subject", "start", "end", "PPTESTCD", "value", "exclusion")
+SUMMARY_FIELDS = (
+    "dose",
+    "start",
+    "end",
+    "PPTESTCD",
+    "n",
+    "n_missing",
+    "mean",
+    "geometric_mean",
+    "geometric_cv_percent",
+    "median",
+    "min",
+    "max",
+)
+
+
+def parse_interval(text: str) -> Interval:
+    """`START,END` with END a number or `inf`."""
+    from cartrial.kinetics import Interval
+
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise InputError.single("--interval", text, "must be START,END (END may be inf)")
+    try:
+        start, end = float(parts[0]), float(parts[1])
+    except ValueError as exc:
+        raise InputError.single("--interval", text, "START and END must be numbers (END may be inf)") from exc
+    if end == -math.inf:
+        raise InputError.single("--interval", text, "END must be after START")
+    return Interval(start, end)
+
+
+def _row(row: NcaParameter) -> dict[str, Any]:
+    return {
+        "subject": row.subject,
+        "start": row.start,
+        "end": row.end,
+        "PPTESTCD": row.testcd,
+        "value": row.value,
+        "exclusion": row.exclusion,
+    }
+
+
+def _summary_row(item: DoseSummary) -> dict[str, Any]:
+    return {
+        "dose": item.dose,
+        "start": item.start,
+        "end": item.end,
+        "PPTESTCD": item.testcd,
+        "n": item.n,
+        "n_missing": item.n_missing,
+        "mean": item.mean,
+        "geometric_mean": item.geometric_mean,
+        "geometric_cv_percent": item.geometric_cv_percent,
+        "median": item.median,
+        "min": item.minimum,
+        "max": item.maximum,
+    }
+
+
+def _write_csv(fields: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
+def _print_tables(results: tuple[SubjectNca, ...], summary: tuple[DoseSummary, ...] | None) -> None:
+    from rich.table import Table
+
+    table = Table(title="NCA parameters (PPTESTCD)")
+    for column in ("subject", "interval", "PPTESTCD", "value", "exclusion"):
+        table.add_column(column)
+    for subject in results:
+        for row in subject.parameters:
+            end = "inf" if row.end is None else f"{row.end:g}"
+            table.add_row(
+                row.subject, f"{row.start:g}–{end}", row.testcd, _fmt(row.value), row.exclusion or ""
+            )
+    stdout.print(table)
+    if summary is not None:
+        by_dose = Table(title="Summary by dose level")
+        for column in (
+            "dose",
+            "interval",
+            "PPTESTCD",
+            "n",
+            "mean",
+            "geo mean",
+            "geo CV%",
+            "median",
+            "min",
+            "max",
+        ):
+            by_dose.add_column(column)
+        for item in summary:
+            end = "inf" if item.end is None else f"{item.end:g}"
+            by_dose.add_row(
+                f"{item.dose:g}",
+                f"{item.start:g}–{end}",
+                item.testcd,
+                str(item.n),
+                _fmt(item.mean),
+                _fmt(item.geometric_mean),
+                _fmt(item.geometric_cv_percent),
+                _fmt(item.median),
+                _fmt(item.minimum),
+                _fmt(item.maximum),
+            )
+        stdout.print(by_dose)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("nca")
+    def nca(
+        profiles_file: Path = typer.Argument(
+            ..., metavar="PROFILES.csv", help="subject,dose,time,value,blq[,lloq]"
+        ),
+        interval: list[str] = typer.Option(
+            [], "--interval", help="START,END in days (END may be inf); repeatable; default 0,28 and 0,inf"
+        ),
+        method: str = typer.Option("lin-up-log-down", "--method", help="lin-up-log-down | linear | lin-log"),
+        as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
+        as_csv: bool = typer.Option(False, "--csv", help="print the result rows as CSV"),
+        summary: bool = typer.Option(False, "--summary", help="add summaries by dose level"),
+        overrides_file: Path | None = typer.Option(
+            None, "--lambda-z-overrides", help='JSON: [{"subject", "include"|"exclude": [times], "reason"}]'
+        ),
+        adj_r2_factor: float = typer.Option(1e-4, "--adj-r2-factor", help="λz: adjusted R² tolerance"),
+        min_hl_points: int = typer.Option(3, "--min-hl-points", help="λz: minimum number of points"),
+        allow_tmax: bool = typer.Option(False, "--allow-tmax-in-half-life", help="λz may use the Tmax point"),
+        blq_first: str = typer.Option("keep", "--blq-first", help="BLQ before the first measurable value"),
+        blq_middle: str = typer.Option("drop", "--blq-middle", help="BLQ between measurable values"),
+        blq_last: str = typer.Option("keep", "--blq-last", help="BLQ after the last measurable value"),
+        plot: Path | None = typer.Option(None, "--plot", help="draw profiles by dose level to FILE.png|svg"),
+    ) -> None:
+        """Cmax, Tmax, Clast, Tlast, AUClast, AUCint, AUCinf (obs/pred), λz, t½ per subject and interval."""
+        from cartrial.kinetics import DEFAULT_INTERVALS, NcaMethod, NcaSettings, calculate_nca
+        from cartrial.kinetics.parse import parse_lambda_z_overrides, parse_profiles_csv
+        from cartrial.kinetics.summary import summarise_by_dose
+
+        if as_json and as_csv:
+            fail_bad_input(InputError.single("options", "--json/--csv", "choose one output format"))
+        try:
+            if method not in {m.value for m in NcaMethod}:
+                raise InputError.single(
+                    "--method", "method", f"must be one of {', '.join(m.value for m in NcaMethod)}"
+                )
+            settings = NcaSettings(
+                method=NcaMethod(method),
+                blq_first=_blq_rule(blq_first, "--blq-first"),
+                blq_middle=_blq_rule(blq_middle, "--blq-middle"),
+                blq_last=_blq_rule(blq_last, "--blq-last"),
+                adj_r_squared_factor=adj_r2_factor,
+                min_hl_points=min_hl_points,
+                allow_tmax_in_half_life=allow_tmax,
+            )
+            intervals = tuple(parse_interval(text) for text in interval) or DEFAULT_INTERVALS
+            profiles = parse_profiles_csv(read_text(profiles_file), str(profiles_file))
+            overrides = (
+                parse_lambda_z_overrides(read_text(overrides_file), str(overrides_file))
+                if overrides_file is not None
+                else ()
+            )
+            results = calculate_nca(profiles, intervals, settings, overrides)
+        except InputError as exc:
+            fail_bad_input(exc)
+        summaries = summarise_by_dose(results, intervals) if summary else None
+        if plot is not None:
+            try:
+                draw_profiles(profiles, plot)
+            except InputError as exc:
+                fail_bad_input(exc)
+        rows = [_row(row) for subject in results for row in subject.parameters]
+        if as_json:
+            document: dict[str, Any] = {"method": settings.method.value, "results": rows}
+            document["lambda_z"] = [
+                {
+                    "subject": p.subject,
+                    "start": p.start,
+                    "end": p.end,
+                    "times": list(p.times),
+                    "selection": p.selection,
+                    "reason": p.reason,
+                }
+                for subject in results
+                for p in subject.lambda_z
+            ]
+            if summaries is not None:
+                document["summary"] = [_summary_row(item) for item in summaries]
+            print_json(document)
+        elif as_csv:
+            if summaries is not None:
+                _write_csv(SUMMARY_FIELDS, [_summary_row(item) for item in summaries])
+            else:
+                _write_csv(ROW_FIELDS, rows)
+        else:
+            _print_tables(results, summaries)
+
+
+def draw_profiles(profiles: Sequence[ConcentrationProfile], path: Path) -> None:
+    """Profiles by dose level on a log scale: LLOQ drawn, BLQ points marked, geometric-mean curve per dose."""
+    from cartrial.kinetics.summary import calculate_geometric_mean_curves
+
+    suffix = path.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise InputError.single("--plot", str(path), "must end in .png or .svg")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = calculate_geometric_mean_curves(profiles)
+    fig, axes = plt.subplots(1, len(curves), figsize=(4.5 * len(curves), 4), sharey=True, squeeze=False)
+    positive = [v for p in profiles for v in p.nca_values if v > 0]
+    floor = min(positive) / 10 if positive else 1.0
+    for axis, curve in zip(axes[0], curves, strict=True):
+        for profile in (p for p in profiles if p.dose == curve.dose):
+            measured = [(t, v) for t, v in zip(profile.times, profile.nca_values, strict=True) if v > 0]
+            blq = [
+                (t, lloq or floor)
+                for t, b, lloq in zip(profile.times, profile.blq, profile.lloq, strict=True)
+                if b
+            ]
+            if measured:
+                axis.plot(*zip(*measured, strict=True), marker="o", markersize=3, linewidth=0.8, alpha=0.6)
+            if blq:
+                axis.scatter(
+                    *zip(*blq, strict=True), marker="v", facecolors="none", edgecolors="grey", zorder=3
+                )
+        if curve.times:
+            axis.plot(
+                curve.times, curve.geometric_means, color="black", linewidth=2.2, label="geometric mean"
+            )
+        lloqs = sorted({q for p in profiles if p.dose == curve.dose for q in p.lloq if q is not None})
+        for lloq in lloqs:
+            axis.axhline(lloq, color="red", linestyle="--", linewidth=0.8, label=f"LLOQ {lloq:g}")
+        axis.set_yscale("log")
+        axis.set_title(f"dose {curve.dose:g}")
+        axis.set_xlabel("days from infusion")
+        axis.legend(fontsize="small")
+    axes[0][0].set_ylabel("value (log scale); ▽ = BLQ")
+    fig.tight_layout()
+    try:
+        fig.savefig(path, format=suffix[1:])
+    except OSError as exc:
+        raise InputError.single("--plot", str(path), f"cannot write: {exc}") from exc
+    finally:
+        plt.close(fig)
+
+
+def _blq_rule(text: str, option: str) -> BlqRule:
+    if text == "keep":
+        return "keep"
+    if text == "drop":
+        return "drop"
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise InputError.single(option, "rule", f"must be keep, drop or a number, not {text!r}") from exc

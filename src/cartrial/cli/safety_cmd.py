@@ -1,0 +1,151 @@
+"""`cartrial grade crs|icans|lab FILE.json` and `cartrial dlt SUBJECT.json`: the safety core on files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
+from cartrial.errors import InputError
+
+grade_app = typer.Typer(help="Grade one assessment: CRS, ICANS (ASTCT 2019) or a lab (CTCAE v5.0).")
+
+_JSON_OPTION = typer.Option(False, "--json", help="print {scale, grade, drivers, source} as JSON")
+
+
+def load_json(path: Path, text: str | None = None) -> Any:
+    """Parse a JSON input with numbers kept exact (Decimal), so grade boundaries are compared exactly."""
+    raw = read_text(path) if text is None else text
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        fail_bad_input(InputError.single(str(path), "(file)", f"not valid JSON: {exc}"))
+
+
+def _grade(kind: str, path: Path, as_json: bool) -> None:
+    from cartrial.safety import CrsAssessment, IcansAssessment, LabResult, grade_crs, grade_icans, grade_lab
+    from cartrial.safety.result import GradeResult, parse_input
+
+    data = load_json(path)
+    try:
+        result: GradeResult
+        if kind == "crs":
+            result = grade_crs(parse_input(CrsAssessment, data, str(path)))
+        elif kind == "icans":
+            result = grade_icans(parse_input(IcansAssessment, data, str(path)))
+        else:
+            result = grade_lab(parse_input(LabResult, data, str(path)))
+    except InputError as exc:
+        fail_bad_input(exc)
+    if as_json:
+        print_json(result.to_json())
+        return
+    stdout.print(f"[bold]{result.scale}: grade {result.grade}[/]", highlight=False)
+    for driver in result.drivers:
+        stdout.print(f"  {driver.domain} (grade {driver.grade}): {driver.finding}", highlight=False)
+    stdout.print(f"source: {result.source}", highlight=False)
+
+
+@grade_app.command("crs")
+def grade_crs_command(
+    file: Path = typer.Argument(..., help="CRS assessment JSON (`cartrial schema crs-assessment`)"),
+    as_json: bool = _JSON_OPTION,
+) -> None:
+    """Grade cytokine release syndrome by ASTCT 2019."""
+    _grade("crs", file, as_json)
+
+
+@grade_app.command("icans")
+def grade_icans_command(
+    file: Path = typer.Argument(..., help="ICANS assessment JSON (`cartrial schema icans-assessment`)"),
+    as_json: bool = _JSON_OPTION,
+) -> None:
+    """Grade ICANS in adults by ASTCT 2019."""
+    _grade("icans", file, as_json)
+
+
+@grade_app.command("lab")
+def grade_lab_command(
+    file: Path = typer.Argument(..., help="lab result JSON (`cartrial schema lab-result`)"),
+    as_json: bool = _JSON_OPTION,
+) -> None:
+    """Grade a laboratory result by CTCAE v5.0."""
+    _grade("lab", file, as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(grade_app, name="grade")
+    app.command("dlt")(dlt)
+
+
+_LINE_SUFFIXES = {".jsonl", ".ndjson"}
+
+
+def _read_subjects(path: Path) -> list[tuple[str, Any]] | tuple[str, Any]:
+    """Each subject's (source, parsed JSON): a list for a JSON array or JSONL (.jsonl/.ndjson), a single
+    pair for a JSON object."""
+    text = read_text(path)
+    if path.suffix.lower() in _LINE_SUFFIXES:
+        return [
+            (f"{path}:{number}", load_json(Path(f"{path}:{number}"), line))
+            for number, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
+    data = load_json(path, text)
+    if isinstance(data, list):
+        return [(f"{path}[{index}]", item) for index, item in enumerate(data)]
+    return (str(path), data)
+
+
+def dlt(
+    file: Path = typer.Argument(
+        ..., help="subject JSON, a JSON array or JSONL (`cartrial schema subject-safety`)"
+    ),
+    protocol_version: str | None = typer.Option(None, "--protocol-version", help="embedded protocol version"),
+    protocol_file: Path | None = typer.Option(None, "--protocol-file", help="a protocol TOML file instead"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON (JSONL input: one line per subject)"),
+    escalation: bool = typer.Option(
+        False, "--escalation", help="print the cohort as escalation input: [{dose_level, dlt, followup_days}]"
+    ),
+) -> None:
+    """Adjudicate DLTs for one subject or a cohort against the protocol's DLT rules and window."""
+    from cartrial.cli.protocol_cmd import load_protocol_option
+    from cartrial.safety import SubjectSafety, adjudicate_dlt, compile_dlt_rules, to_escalation_patients
+    from cartrial.safety.result import parse_input
+
+    protocol = load_protocol_option(protocol_version, protocol_file)
+    read = _read_subjects(file)
+    entries = read if isinstance(read, list) else [read]
+    try:
+        rules = compile_dlt_rules(protocol.dlt, protocol.ref)
+        subjects = [parse_input(SubjectSafety, data, source) for source, data in entries]
+        for (source, _), subject in zip(entries, subjects, strict=True):
+            if subject.dose_level > len(protocol.dose_levels):
+                raise InputError.single(
+                    source, "dose_level", f"no dose level {subject.dose_level} in protocol {protocol.ref}"
+                )
+    except InputError as exc:
+        fail_bad_input(exc)
+    adjudications = [adjudicate_dlt(subject, rules) for subject in subjects]
+    if escalation:
+        print_json([patient.to_json() for patient in to_escalation_patients(adjudications)])
+    elif as_json and file.suffix.lower() in _LINE_SUFFIXES:
+        for adjudication in adjudications:
+            sys.stdout.write(json.dumps(adjudication.to_json(), ensure_ascii=False) + "\n")
+    elif as_json:
+        rows = [adjudication.to_json() for adjudication in adjudications]
+        print_json(rows if isinstance(read, list) else rows[0])
+    else:
+        for a in adjudications:
+            rule = f" rule {a.rule}" if a.rule else ""
+            events = f" events {', '.join(a.events)}" if a.events else ""
+            stdout.print(
+                f"{a.subject_id} (DL {a.dose_level}): [bold]{a.status}[/]{rule}{events}; "
+                f"{a.followup_days:g} days in window; evaluable {a.evaluable}; {a.reason}",
+                highlight=False,
+            )

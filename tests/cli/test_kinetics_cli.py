@@ -1,0 +1,118 @@
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cartrial.cli.app import app
+
+runner = CliRunner()
+THEOPH = Path(__file__).parents[2] / "examples" / "kinetics" / "theoph.csv"
+HEADER = "subject,dose,time,value,blq,lloq\n"
+
+
+def write(tmp_path: Path, body: str, header: str = HEADER) -> Path:
+    path = tmp_path / "profiles.csv"
+    path.write_text(header + body)
+    return path
+
+
+def test_json_rows_have_the_issue_shape() -> None:
+    result = runner.invoke(app, ["nca", str(THEOPH), "--interval", "0,24", "--interval", "0,inf", "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["method"] == "lin-up-log-down"
+    rows = document["results"]
+    assert all(set(row) == {"subject", "start", "end", "PPTESTCD", "value", "exclusion"} for row in rows)
+    (auclast_24,) = [r for r in rows if r["subject"] == "1" and r["end"] == 24 and r["PPTESTCD"] == "AUCLST"]
+    assert auclast_24["value"] == pytest.approx(92.365442, abs=5e-7)
+    (lamz,) = [r for r in rows if r["subject"] == "1" and r["end"] is None and r["PPTESTCD"] == "LAMZ"]
+    assert lamz["value"] == pytest.approx(0.048457, abs=5e-7)
+    assert {r["PPTESTCD"] for r in rows} >= {"CMAX", "TMAX", "AUCINT", "AUCIFO", "AUCIFP", "LAMZHL", "R2ADJ"}
+
+
+def test_default_intervals_and_csv_rows(tmp_path: Path) -> None:
+    path = write(tmp_path, "A,25,0,,1,1\nA,25,7,100,0,1\nA,25,14,50,0,1\nA,25,21,25,0,1\nA,25,28,,1,1\n")
+    result = runner.invoke(app, ["nca", str(path), "--csv", "--method", "linear"])
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert {(r["start"], r["end"]) for r in rows} == {("0.0", "28.0"), ("0.0", "")}
+    (aucint,) = [r for r in rows if r["PPTESTCD"] == "AUCINT"]
+    # Linear: 0→7 350, 7→14 525, 14→21 262.5, then the trailing BLQ at 28 (PKNCA's aucint triangle) 87.5.
+    assert float(aucint["value"]) == pytest.approx(350 + 525 + 262.5 + 87.5)
+    (lamz,) = [r for r in rows if r["PPTESTCD"] == "LAMZ"]
+    assert lamz["value"] == ""
+    assert "too few points" in lamz["exclusion"]
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ("A,25,0,1,0,\nA,25,2,3,0,\nA,25,1,2,0,\n", "row 3.time"),
+        ("A,25,0,1,0,\nA,25,0,3,0,\n", "row 2.time: duplicate time 0"),
+        ("A,25,0,-1,0,\n", "row 1.value: negative concentration"),
+        ("A,25,0,5,1,2\n", "row 1.value: flagged BLQ but 5 is above the LLOQ 2"),
+        ("A,25,0,x,0,\n", "row 1.value: not a number"),
+        ("A,25,0,1,2,\n", "row 1.blq: must be 0 or 1"),
+        ("A,25,0,1,0,\nA,50,1,1,0,\n", "row 2.dose"),
+    ],
+)
+def test_bad_rows_exit_2_naming_row_and_field(tmp_path: Path, body: str, needle: str) -> None:
+    result = runner.invoke(app, ["nca", str(write(tmp_path, body)), "--json"])
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert result.stdout == ""
+
+
+def test_bad_header_and_options_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["nca", str(write(tmp_path, "A,25,0,1\n", header="subject,dose,t,value\n"))])
+    assert result.exit_code == 2
+    assert "missing column(s) time, blq" in result.stderr
+    good = str(THEOPH)
+    assert runner.invoke(app, ["nca", good, "--method", "spline"]).exit_code == 2
+    assert runner.invoke(app, ["nca", good, "--interval", "28,0"]).exit_code == 2
+    assert runner.invoke(app, ["nca", good, "--interval", "0"]).exit_code == 2
+
+
+def test_overrides_keep_the_reason(tmp_path: Path) -> None:
+    overrides = tmp_path / "overrides.json"
+    overrides.write_text(
+        json.dumps([{"subject": "1", "include": [9.05, 12.12, 24.37], "reason": "terminal phase"}])
+    )
+    result = runner.invoke(
+        app, ["nca", str(THEOPH), "--interval", "0,inf", "--lambda-z-overrides", str(overrides), "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    (choice,) = [p for p in document["lambda_z"] if p["subject"] == "1"]
+    assert choice == {
+        "subject": "1",
+        "start": 0.0,
+        "end": None,
+        "times": [9.05, 12.12, 24.37],
+        "selection": "analyst",
+        "reason": "terminal phase",
+    }
+    overrides.write_text(json.dumps([{"subject": "1", "include": [9.05]}]))
+    bad = runner.invoke(app, ["nca", str(THEOPH), "--lambda-z-overrides", str(overrides)])
+    assert bad.exit_code == 2
+    assert "[0].reason" in bad.stderr
+
+
+def test_summary_by_dose_and_plot(tmp_path: Path) -> None:
+    plot = tmp_path / "profiles.svg"
+    result = runner.invoke(
+        app, ["nca", str(THEOPH), "--interval", "0,inf", "--summary", "--json", "--plot", str(plot)]
+    )
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    (cmax,) = [s for s in summary if s["dose"] == 4.4 and s["PPTESTCD"] == "CMAX"]
+    # Subjects 2 and 4 received 4.40: Cmax 8.33 and 8.60.
+    assert cmax["n"] == 2
+    assert cmax["geometric_mean"] == pytest.approx((8.33 * 8.6) ** 0.5)
+    assert plot.read_text().startswith("<?xml")
+    table = runner.invoke(app, ["nca", str(THEOPH), "--summary"])
+    assert table.exit_code == 0
+    assert "Summary by dose level" in table.stdout
