@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cartrial.cli import escalation_cmd, protocol_cmd, safety_cmd, schema_cmd
+from cartrial.cli import escalation_cmd, kinetics_cmd, protocol_cmd, safety_cmd, schema_cmd
 
 app = typer.Typer(
     name="cartrial",
@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (protocol_cmd, schema_cmd, escalation_cmd, safety_cmd):
+for module in (protocol_cmd, schema_cmd, escalation_cmd, safety_cmd, kinetics_cmd):
     module.register(app)
 
 
