@@ -40,13 +40,15 @@ class _Course:
 
     event: AdverseEvent
     points: tuple[tuple[datetime, int], ...]
+    term: str
+    related_rank: int
 
 
 def _course(event: AdverseEvent) -> _Course:
     points = tuple((change.at, change.grade) for change in event.grades)
     if event.resolution is not None:
         points = (*points, (event.resolution, 0))
-    return _Course(event, points)
+    return _Course(event, points, event.term.casefold(), RELATEDNESS_ORDER.index(event.related_to_product))
 
 
 def _episodes(
@@ -114,10 +116,6 @@ def _decide(met: list[tuple[datetime, str]], pending: list[str]) -> _Verdict:
     return _NOT_MET
 
 
-def _is_related(relatedness: Relatedness, at_least: Relatedness) -> bool:
-    return RELATEDNESS_ORDER.index(relatedness) >= RELATEDNESS_ORDER.index(at_least)
-
-
 # --- rule kinds
 
 
@@ -163,100 +161,124 @@ class DeathParameters(_Parameters):
     related_at_least: Relatedness = "possible"
 
 
-def _grade_at_least(category: Category) -> Callable[[GradeAtLeastParameters, _Context], _Verdict]:
-    def evaluate(p: GradeAtLeastParameters, ctx: _Context) -> _Verdict:
+Judge = Callable[["_Context"], _Verdict]
+"""A rule bound to its parameters: judges one subject's context."""
+
+
+def _grade_at_least(category: Category) -> Callable[[GradeAtLeastParameters], Judge]:
+    def bind(p: GradeAtLeastParameters) -> Judge:
+        def judge(ctx: _Context) -> _Verdict:
+            met = [
+                (at, course.event.id)
+                for course in ctx.courses
+                if course.event.category == category
+                for at, grade in course.points
+                if grade >= p.grade and ctx.in_window(at)
+            ]
+            return _decide(met, [])
+
+        return judge
+
+    return bind
+
+
+def _not_improving(category: Category) -> Callable[[NotImprovingParameters], Judge]:
+    def bind(p: NotImprovingParameters) -> Judge:
+        limit = timedelta(hours=p.within_hours)
+
+        def judge(ctx: _Context) -> _Verdict:
+            met: list[tuple[datetime, str]] = []
+            pending: list[str] = []
+            for course in ctx.courses:
+                if course.event.category != category:
+                    continue
+                for start, end in _episodes(course.points, p.grade, p.improve_to):
+                    deadline = start + limit
+                    if not ctx.in_window(start) or (end is not None and end <= deadline):
+                        continue
+                    if end is not None or ctx.observed_until > deadline:
+                        met.append((deadline, course.event.id))
+                    else:
+                        pending.append(course.event.id)
+            return _decide(met, pending)
+
+        return judge
+
+    return bind
+
+
+def _cytopenia_beyond_window(p: CytopeniaParameters) -> Judge:
+    terms = frozenset(term.casefold() for term in p.terms)
+
+    def judge(ctx: _Context) -> _Verdict:
+        met: list[tuple[datetime, str]] = []
+        pending: list[str] = []
+        for course in ctx.courses:
+            if course.term not in terms or course.event.present_at_baseline:
+                continue
+            if ctx.observed_until > ctx.window_end:
+                if _grade_at(course.points, ctx.window_end) >= p.grade:
+                    met.append((ctx.window_end, course.event.id))
+            elif _grade_at(course.points, ctx.observed_until) >= p.grade:
+                pending.append(course.event.id)
+        return _decide(met, pending)
+
+    return judge
+
+
+def _persisting(p: PersistingParameters) -> Judge:
+    excluded = frozenset(term.casefold() for term in p.excluded_terms)
+    controllable = frozenset(term.casefold() for term in p.excluded_if_controlled_terms)
+    categories = frozenset(p.categories)
+    related_rank = RELATEDNESS_ORDER.index(p.related_at_least)
+    longer_than = timedelta(days=p.longer_than_days)
+    controlled_within = timedelta(hours=p.controlled_within_hours)
+
+    def judge(ctx: _Context) -> _Verdict:
+        met: list[tuple[datetime, str]] = []
+        pending: list[str] = []
+        for course in ctx.courses:
+            if (
+                course.event.category not in categories
+                or course.term in excluded
+                or course.related_rank < related_rank
+            ):
+                continue
+            for start, end in _episodes(course.points, p.grade, p.grade - 1):
+                if not ctx.in_window(start):
+                    continue
+                if end is not None and (
+                    end - start <= longer_than
+                    or (course.term in controllable and end - start <= controlled_within)
+                ):
+                    continue
+                if end is not None or ctx.observed_until > start + longer_than:
+                    met.append((start + longer_than, course.event.id))
+                else:
+                    pending.append(course.event.id)
+        return _decide(met, pending)
+
+    return judge
+
+
+def _death_related(p: DeathParameters) -> Judge:
+    related_rank = RELATEDNESS_ORDER.index(p.related_at_least)
+
+    def judge(ctx: _Context) -> _Verdict:
         met = [
             (at, course.event.id)
             for course in ctx.courses
-            if course.event.category == category
+            if course.related_rank >= related_rank
             for at, grade in course.points
             if grade >= p.grade and ctx.in_window(at)
         ]
         return _decide(met, [])
 
-    return evaluate
+    return judge
 
 
-def _not_improving(category: Category) -> Callable[[NotImprovingParameters, _Context], _Verdict]:
-    def evaluate(p: NotImprovingParameters, ctx: _Context) -> _Verdict:
-        limit = timedelta(hours=p.within_hours)
-        met: list[tuple[datetime, str]] = []
-        pending: list[str] = []
-        for course in ctx.courses:
-            if course.event.category != category:
-                continue
-            for start, end in _episodes(course.points, p.grade, p.improve_to):
-                deadline = start + limit
-                if not ctx.in_window(start) or (end is not None and end <= deadline):
-                    continue
-                if end is not None or ctx.observed_until > deadline:
-                    met.append((deadline, course.event.id))
-                else:
-                    pending.append(course.event.id)
-        return _decide(met, pending)
-
-    return evaluate
-
-
-def _cytopenia_beyond_window(p: CytopeniaParameters, ctx: _Context) -> _Verdict:
-    terms = {term.casefold() for term in p.terms}
-    met: list[tuple[datetime, str]] = []
-    pending: list[str] = []
-    for course in ctx.courses:
-        event = course.event
-        if event.term.casefold() not in terms or event.present_at_baseline:
-            continue
-        if ctx.observed_until > ctx.window_end:
-            if _grade_at(course.points, ctx.window_end) >= p.grade:
-                met.append((ctx.window_end, event.id))
-        elif _grade_at(course.points, ctx.observed_until) >= p.grade:
-            pending.append(event.id)
-    return _decide(met, pending)
-
-
-def _persisting(p: PersistingParameters, ctx: _Context) -> _Verdict:
-    excluded = {term.casefold() for term in p.excluded_terms}
-    controllable = {term.casefold() for term in p.excluded_if_controlled_terms}
-    longer_than = timedelta(days=p.longer_than_days)
-    controlled_within = timedelta(hours=p.controlled_within_hours)
-    met: list[tuple[datetime, str]] = []
-    pending: list[str] = []
-    for course in ctx.courses:
-        event = course.event
-        term = event.term.casefold()
-        if (
-            event.category not in p.categories
-            or term in excluded
-            or not _is_related(event.related_to_product, p.related_at_least)
-        ):
-            continue
-        for start, end in _episodes(course.points, p.grade, p.grade - 1):
-            if not ctx.in_window(start):
-                continue
-            if end is not None and (
-                end - start <= longer_than or (term in controllable and end - start <= controlled_within)
-            ):
-                continue
-            if end is not None or ctx.observed_until > start + longer_than:
-                met.append((start + longer_than, event.id))
-            else:
-                pending.append(event.id)
-    return _decide(met, pending)
-
-
-def _death_related(p: DeathParameters, ctx: _Context) -> _Verdict:
-    met = [
-        (at, course.event.id)
-        for course in ctx.courses
-        if _is_related(course.event.related_to_product, p.related_at_least)
-        for at, grade in course.points
-        if grade >= p.grade and ctx.in_window(at)
-    ]
-    return _decide(met, [])
-
-
-# Each kind a protocol may name: its parameters and how it is judged.
-_KINDS: dict[str, tuple[type[_Parameters], Callable[[Any, _Context], _Verdict]]] = {
+# Each kind a protocol may name: its parameters, and how it binds them into a judge.
+_KINDS: dict[str, tuple[type[_Parameters], Callable[[Any], Judge]]] = {
     "crs_grade_at_least": (GradeAtLeastParameters, _grade_at_least("crs")),
     "icans_grade_at_least": (GradeAtLeastParameters, _grade_at_least("icans")),
     "crs_not_improving": (NotImprovingParameters, _not_improving("crs")),
@@ -272,7 +294,7 @@ DLT_RULE_KINDS: tuple[str, ...] = tuple(_KINDS)
 class CompiledRule:
     spec: DltRuleSpec
     parameters: _Parameters
-    evaluate: Callable[[Any, _Context], _Verdict]
+    judge: Judge
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +317,7 @@ def compile_dlt_rules(spec: DltSpec, source: str = "protocol") -> DltRules:
                 FieldError(f"{where}.kind", f"unknown DLT rule kind {rule.kind!r} (known: {known})")
             )
             continue
-        model, evaluate = _KINDS[rule.kind]
+        model, bind = _KINDS[rule.kind]
         try:
             parameters = model.model_validate(rule.parameters)
         except ValidationError as exc:
@@ -303,7 +325,7 @@ def compile_dlt_rules(spec: DltSpec, source: str = "protocol") -> DltRules:
                 path = ".".join(str(part) for part in item["loc"])
                 errors.append(FieldError(f"{where}.parameters.{path}", item["msg"]))
             continue
-        compiled.append(CompiledRule(rule, parameters, evaluate))
+        compiled.append(CompiledRule(rule, parameters, bind(parameters)))
     if errors:
         raise InputError(source, tuple(errors))
     return DltRules(spec.window_days, tuple(compiled))
@@ -355,7 +377,7 @@ def adjudicate_dlt(subject: SubjectSafety, rules: DltRules) -> DltAdjudication:
     ctx = _Context(
         subject.infusion_at, window_end, observed_until, tuple(_course(e) for e in subject.adverse_events)
     )
-    outcomes = tuple(RuleOutcome(rule.spec.id, *rule.evaluate(rule.parameters, ctx)) for rule in rules.rules)
+    outcomes = tuple(RuleOutcome(rule.spec.id, *rule.judge(ctx)) for rule in rules.rules)
     followup_days = (min(observed_until, window_end) - subject.infusion_at) / _DAY
     through_window = observed_until >= window_end
 
