@@ -108,7 +108,9 @@ class NcaArrays:
     aux: np.ndarray
 
 
-def _reason(code: int, slot: int, settings: NcaSettings, aux: np.ndarray, lamz_reason: str | None) -> str:
+def _reason(
+    code: int, slot: int, settings: NcaSettings, aux: Sequence[float], lamz_reason: str | None
+) -> str:
     if code == k.NO_SAMPLES:
         return "no samples in the interval"
     if code == k.ALL_BLQ:
@@ -172,18 +174,16 @@ def calculate_nca_arrays(
             "overrides", "subject", f"no profile for subject(s) {', '.join(sorted(unknown))}"
         )
     width = max((len(p.times) for p in profiles), default=0)
-    n = len(profiles)
-    times = np.zeros((n, width))
-    concs = np.zeros((n, width))
-    allowed = np.ones((n, width), dtype=np.bool_)
-    manual = np.zeros(n, dtype=np.bool_)
-    counts = np.empty(n, dtype=np.int64)
+    padding = [0.0] * width
+    times = np.array([[*p.times, *padding[len(p.times) :]] for p in profiles], dtype=np.float64)
+    concs = np.array([[*p.nca_values, *padding[len(p.times) :]] for p in profiles], dtype=np.float64)
+    counts = np.array([len(p.times) for p in profiles], dtype=np.int64)
+    allowed = np.ones((len(profiles), width), dtype=np.bool_)
+    manual = np.zeros(len(profiles), dtype=np.bool_)
     for row, profile in enumerate(profiles):
-        m = len(profile.times)
-        counts[row] = m
-        times[row, :m] = profile.times
-        concs[row, :m] = profile.nca_values
-        allowed[row, :m], manual[row] = _override_masks(profile, overrides.get(profile.subject))
+        if profile.subject in overrides:
+            mask, manual[row] = _override_masks(profile, overrides[profile.subject])
+            allowed[row, : len(profile.times)] = mask
     values, codes, aux = k.nca_batch(
         times,
         concs,
@@ -207,22 +207,23 @@ def calculate_nca_arrays(
 def _lambda_z_points(
     profile: ConcentrationProfile,
     interval: Interval,
-    values: np.ndarray,
-    allowed: np.ndarray,
+    values: Sequence[float],
     override: LambdaZOverride | None,
 ) -> LambdaZPoints:
     first = values[k.P_LAMZLL] + interval.start
     last = values[k.P_LAMZUL] + interval.start
-    used = tuple(
-        t
-        for t, v, ok in zip(profile.times, profile.nca_values, allowed, strict=True)
-        if ok and v > 0 and first <= t <= last
-    )
+    candidates = [
+        t for t, v, b in zip(profile.times, profile.values, profile.blq, strict=True) if v > 0 and not b
+    ]
+    if override is not None and override.include_times is not None:
+        candidates = [t for t in candidates if t in override.include_times]
+    elif override is not None:
+        candidates = [t for t in candidates if t not in override.exclude_times]
     return LambdaZPoints(
         subject=profile.subject,
         start=interval.start,
         end=None if interval.is_infinite else interval.end,
-        times=used,
+        times=tuple(t for t in candidates if first <= t <= last),
         selection="analyst" if override is not None else "automatic",
         reason=override.reason if override is not None else None,
     )
@@ -248,41 +249,37 @@ def calculate_nca(
             raise InputError.single("overrides", given.subject, "more than one λz override for this subject")
         by_subject[given.subject] = given
     arrays = calculate_nca_arrays(profiles, intervals, settings, by_subject)
+    # Plain lists: indexing them is several times faster than indexing numpy arrays element by element.
+    all_values, all_codes, all_aux = arrays.values.tolist(), arrays.codes.tolist(), arrays.aux.tolist()
+    layout = [
+        (
+            interval,
+            None if interval.is_infinite else interval.end,
+            [(slot, TESTCD[slot]) for slot in (_INFINITE_SLOTS if interval.is_infinite else _FINITE_SLOTS)],
+        )
+        for interval in intervals
+    ]
     results = []
     for row, profile in enumerate(profiles):
         override = by_subject.get(profile.subject)
-        allowed, _ = _override_masks(profile, override)
         rows: list[NcaParameter] = []
         points: list[LambdaZPoints] = []
-        for col, interval in enumerate(intervals):
-            values = arrays.values[row, col]
-            codes = arrays.codes[row, col]
-            end = None if interval.is_infinite else interval.end
+        for col, (interval, end, slots) in enumerate(layout):
+            values, codes, aux = all_values[row][col], all_codes[row][col], all_aux[row][col]
             lamz_ok = codes[k.P_LAMZ] == k.OK
-            lamz_reason = (
-                None
-                if lamz_ok
-                else _reason(int(codes[k.P_LAMZ]), k.P_LAMZ, settings, arrays.aux[row, col], None)
-            )
-            for slot in _INFINITE_SLOTS if interval.is_infinite else _FINITE_SLOTS:
-                code = int(codes[slot])
-                value = float(values[slot])
-                if code == k.OK and math.isnan(value):
-                    raise AssertionError(f"NCA kernel gave NaN without a reason for {TESTCD[slot]}")
-                rows.append(
-                    NcaParameter(
-                        subject=profile.subject,
-                        start=interval.start,
-                        end=end,
-                        testcd=TESTCD[slot],
-                        value=value if code == k.OK else None,
-                        exclusion=None
-                        if code == k.OK
-                        else _reason(code, slot, settings, arrays.aux[row, col], lamz_reason),
-                    )
-                )
+            lamz_reason = None if lamz_ok else _reason(codes[k.P_LAMZ], k.P_LAMZ, settings, aux, None)
+            for slot, testcd in slots:
+                code = codes[slot]
+                if code == k.OK:
+                    value = values[slot]
+                    if math.isnan(value):
+                        raise AssertionError(f"NCA kernel gave NaN without a reason for {testcd}")
+                    rows.append(NcaParameter(profile.subject, interval.start, end, testcd, value, None))
+                else:
+                    reason = _reason(code, slot, settings, aux, lamz_reason)
+                    rows.append(NcaParameter(profile.subject, interval.start, end, testcd, None, reason))
             if lamz_ok:
-                points.append(_lambda_z_points(profile, interval, values, allowed, override))
+                points.append(_lambda_z_points(profile, interval, values, override))
         results.append(
             SubjectNca(
                 subject=profile.subject, dose=profile.dose, parameters=tuple(rows), lambda_z=tuple(points)
