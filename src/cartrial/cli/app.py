@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import typer
 
-from cartrial.cli import escalation_cmd, kinetics_cmd, protocol_cmd, safety_cmd, schema_cmd
+from cartrial.cli import (
+    demo_cmd,
+    escalation_cmd,
+    kinetics_cmd,
+    protocol_cmd,
+    safety_cmd,
+    schema_cmd,
+    screen_cmd,
+)
 
 app = typer.Typer(
     name="cartrial",
@@ -18,7 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (protocol_cmd, schema_cmd, escalation_cmd, safety_cmd, kinetics_cmd):
+for module in (demo_cmd, protocol_cmd, schema_cmd, screen_cmd, escalation_cmd, kinetics_cmd, safety_cmd):
     module.register(app)
 
 

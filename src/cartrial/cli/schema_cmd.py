@@ -10,6 +10,12 @@ from pydantic import BaseModel
 from cartrial.cli.common import print_json, stderr
 
 
+def _screening_record() -> type[BaseModel]:
+    from cartrial.eligibility import ScreeningRecord
+
+    return ScreeningRecord
+
+
 def _escalation_state() -> type[BaseModel]:
     from cartrial.escalation import EscalationState
 
@@ -54,6 +60,7 @@ SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
     "subject-safety": _subject_safety,
     "escalation-state": _escalation_state,
     "protocol": _protocol,
+    "screening-record": _screening_record,
 }
 
 

@@ -1,0 +1,260 @@
+"""The six registered exclusion criteria (registry record; readings in docs/protocol-readings.md).
+
+An exclusion criterion is *met* when the candidate has the excluding condition.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cartrial.clinical.formulary import generic_name
+from cartrial.clinical.units import Analyte, convert, format_decimal, is_molar, to_canonical
+from cartrial.eligibility.facts import canonical_value, describe_lab, latest_lab, missing_lab, window_start
+from cartrial.eligibility.record import Episode, ScreeningRecord
+from cartrial.eligibility.regimen import days_at_or_above, glucocorticoid_segments, is_systemic_glucocorticoid
+from cartrial.eligibility.result import CriterionResult, Finding, combine, found, unknown
+from cartrial.protocol import EligibilityParameters
+
+# Major organ transplants: the registry names heart, lung, kidney and liver "e.g."; pancreas and
+# intestine are the other solid organs transplanted with lifelong immunosuppression.
+MAJOR_ORGANS = frozenset({"heart", "lung", "kidney", "liver", "pancreas", "intestine"})
+
+
+def _recent(episode: Episode, record: ScreeningRecord, lookback_days: int) -> bool:
+    """Ongoing at screening, or ended within the look-back before it."""
+    return episode.end_date is None or episode.end_date >= window_start(record, lookback_days)
+
+
+def _episode_text(episode: Episode) -> str:
+    end = "ongoing" if episode.end_date is None else f"ended {episode.end_date.isoformat()}"
+    return f"from {episode.onset_date.isoformat()}, {end}"
+
+
+def assess_severe_nephritis(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Exclusion 1: severe lupus nephritis, by any of its five markers."""
+    findings = (
+        _proteinuria(record, params),
+        _creatinine(record, params),
+        _haemodialysis(record, params),
+        _prohibited_nephritis_drugs(record, params),
+        _high_dose_glucocorticoid(record, params),
+    )
+    return combine("exc-1-severe-nephritis", "exclusion", "Severe lupus nephritis", findings, "any")
+
+
+def _proteinuria(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+    lab = latest_lab(record, Analyte.URINE_PROTEIN_24H, params.lab_max_age_days)
+    if lab is None:
+        return unknown(missing_lab(Analyte.URINE_PROTEIN_24H, params.lab_max_age_days))
+    limit = params.proteinuria_max_g_per_24h
+    return found(
+        "24-h urine protein",
+        describe_lab(lab),
+        f"> {format_decimal(limit)} g/24 h",
+        canonical_value(lab) > limit,
+    )
+
+
+def _creatinine(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+    """Compared in the unit family the lab reported, against the limit stated in that unit."""
+    lab = latest_lab(record, Analyte.CREATININE, params.lab_max_age_days)
+    if lab is None:
+        return unknown(missing_lab(Analyte.CREATININE, params.lab_max_age_days))
+    if is_molar(lab.unit):
+        value, limit, unit = (
+            convert(lab.value, lab.unit, "umol/L"),
+            params.creatinine_max_umol_per_l,
+            "µmol/L",
+        )
+    else:
+        value, limit, unit = convert(lab.value, lab.unit, "mg/dL"), params.creatinine_max_mg_per_dl, "mg/dL"
+    return found(
+        "serum creatinine",
+        f"{format_decimal(value)} {unit} on {lab.result_date.isoformat()}"
+        f" (reported {format_decimal(lab.value)} {lab.unit})",
+        f"> {format_decimal(limit)} {unit}",
+        value > limit,
+    )
+
+
+def _haemodialysis(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+    if record.dialysis is None:
+        return unknown("dialysis")
+    lookback = params.high_dose_lookback_days
+    recent = [e for e in record.dialysis if _recent(e, record, lookback)]
+    shown = "; ".join(_episode_text(e) for e in record.dialysis) or "none"
+    return found("haemodialysis", shown, f"ongoing or within {lookback} days before screening", bool(recent))
+
+
+def _prohibited_nephritis_drugs(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+    prohibited = set(params.prohibited_nephritis_drugs)
+    rule = "active nephritis treated with a prohibited drug" + (
+        "" if prohibited else " (protocol lists none)"
+    )
+    if not prohibited:
+        return found("prohibited nephritis drugs", "none listed by the protocol", rule, False)
+    if record.medications is None:
+        return unknown("medications")
+    first = window_start(record, params.high_dose_lookback_days)
+    taken = sorted(
+        {
+            generic_name(m.drug)
+            for m in record.medications
+            if generic_name(m.drug) in prohibited and (m.stop_date is None or m.stop_date >= first)
+        }
+    )
+    if not taken:
+        return found("prohibited nephritis drugs", "none taken", rule, False)
+    if record.lupus_nephritis_active is None:
+        return found("prohibited nephritis drugs", ", ".join(taken), rule, None, ("lupus_nephritis_active",))
+    return found(
+        "prohibited nephritis drugs",
+        f"{', '.join(taken)}; nephritis {'active' if record.lupus_nephritis_active else 'not active'}",
+        rule,
+        record.lupus_nephritis_active,
+    )
+
+
+def _high_dose_glucocorticoid(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+    """Prednisone-equivalent >= 100 mg/day on >= 14 days within the 56 days before screening."""
+    if record.medications is None:
+        return unknown("medications")
+    first = window_start(record, params.high_dose_lookback_days)
+    last = record.screening_date - timedelta(days=1)
+    relevant = [
+        (i, m)
+        for i, m in enumerate(record.medications)
+        if is_systemic_glucocorticoid(m)
+        and m.start_date <= last
+        and (m.stop_date is None or m.stop_date >= first)
+    ]
+    undosed = tuple(f"medications.{i}.dose" for i, m in relevant if m.dose is None)
+    if undosed:
+        return unknown(*undosed)
+    segments = glucocorticoid_segments([m for _, m in relevant], last, params.glucocorticoid_table)
+    threshold = params.high_dose_prednisone_mg_per_day
+    days = days_at_or_above(segments, threshold, first, last)
+    return found(
+        "high-dose glucocorticoid",
+        f"{days} days at >= {format_decimal(threshold)} mg/day prednisone-equivalent "
+        f"({first.isoformat()} to {last.isoformat()})",
+        f">= {params.high_dose_min_days} days in the {params.high_dose_lookback_days} days before screening",
+        days >= params.high_dose_min_days,
+    )
+
+
+def assess_lupus_crisis(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Exclusion 2: a lupus crisis ongoing or within the look-back (active CNS lupus included)."""
+    title = "Lupus crisis (incl. active CNS lupus)"
+    cid = "exc-2-lupus-crisis"
+    lookback = params.lupus_crisis_lookback_days
+    rule = f"ongoing or within {lookback} days before screening"
+    findings: list[Finding] = []
+    if record.lupus_crises is None:
+        findings.append(unknown("lupus_crises"))
+    else:
+        recent = [c for c in record.lupus_crises if _recent(c, record, lookback)]
+        shown = "; ".join(f"{c.kind.value} {_episode_text(c)}" for c in record.lupus_crises) or "none"
+        findings.append(found("lupus crises", shown, rule, bool(recent)))
+    lupus_cns = [d for d in record.cns_disorders or () if d.caused_by_lupus and _recent(d, record, lookback)]
+    if lupus_cns:
+        shown = "; ".join(f"{d.kind.value} caused by lupus {_episode_text(d)}" for d in lupus_cns)
+        findings.append(found("active CNS lupus", shown, rule, True))
+    return combine(cid, "exclusion", title, tuple(findings), "any")
+
+
+def assess_cns_disease(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Exclusion 3: clinically significant CNS disease not caused by lupus, at any time before screening."""
+    title = "Clinically significant CNS disease not caused by lupus"
+    cid = "exc-3-cns-disease"
+    if record.cns_disorders is None:
+        return combine(cid, "exclusion", title, (unknown("cns_disorders"),), "any")
+    findings: list[Finding] = []
+    rule = "clinically significant and not caused by lupus"
+    for i, disorder in enumerate(record.cns_disorders):
+        if not disorder.clinically_significant:
+            continue
+        cause = {True: "caused by lupus", False: "not caused by lupus", None: "cause not established"}
+        not_lupus = None if disorder.caused_by_lupus is None else not disorder.caused_by_lupus
+        findings.append(
+            found(
+                disorder.kind.value,
+                f"{cause[disorder.caused_by_lupus]}, {_episode_text(disorder)}",
+                rule,
+                not_lupus,
+                (f"cns_disorders.{i}.caused_by_lupus",),
+            )
+        )
+    if not findings:
+        findings.append(found("CNS disorders", "none clinically significant", rule, False))
+    return combine(cid, "exclusion", title, tuple(findings), "any")
+
+
+def assess_other_autoimmune(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Exclusion 4: another autoimmune disease needing systemic immunosuppressive/-modulatory treatment."""
+    title = "Other autoimmune disease needing systemic treatment"
+    cid = "exc-4-other-autoimmune"
+    if record.other_autoimmune_diseases is None:
+        return combine(cid, "exclusion", title, (unknown("other_autoimmune_diseases"),), "any")
+    rule = "needs systemic immunosuppressive or immunomodulatory treatment"
+    findings = tuple(
+        found(
+            disease.name,
+            {True: "needs systemic treatment", False: "no systemic treatment needed", None: "not stated"}[
+                disease.needs_systemic_treatment
+            ],
+            rule,
+            disease.needs_systemic_treatment,
+            (f"other_autoimmune_diseases.{i}.needs_systemic_treatment",),
+        )
+        for i, disease in enumerate(record.other_autoimmune_diseases)
+    ) or (found("other autoimmune diseases", "none", rule, False),)
+    return combine(cid, "exclusion", title, findings, "any")
+
+
+def assess_transplant(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Exclusion 5: major organ, haematopoietic stem cell or bone marrow transplant, ever."""
+    title = "Major organ or haematopoietic stem cell transplant"
+    cid = "exc-5-transplant"
+    if record.transplants is None:
+        return combine(cid, "exclusion", title, (unknown("transplants"),), "any")
+    rule = f"any {', '.join(sorted(MAJOR_ORGANS))}, haematopoietic stem cell or bone marrow transplant"
+    findings = tuple(
+        found(
+            "transplant",
+            t.kind if t.organ is None else f"{t.organ} ({t.kind})",
+            rule,
+            t.kind != "organ" or t.organ in MAJOR_ORGANS,
+        )
+        for t in record.transplants
+    ) or (found("transplants", "none", rule, False),)
+    return combine(cid, "exclusion", title, findings, "any")
+
+
+def assess_iga_deficiency(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Exclusion 6: serum IgA < 10 mg/dL at screening."""
+    title = f"IgA deficiency (serum IgA < {format_decimal(params.iga_min_mg_per_dl)} mg/dL)"
+    cid = "exc-6-iga-deficiency"
+    lab = latest_lab(record, Analyte.IGA, params.lab_max_age_days)
+    if lab is None:
+        return combine(
+            cid, "exclusion", title, (unknown(missing_lab(Analyte.IGA, params.lab_max_age_days)),), "any"
+        )
+    limit_g_per_l = to_canonical(Analyte.IGA, params.iga_min_mg_per_dl, "mg/dL")
+    finding = found(
+        "serum IgA",
+        describe_lab(lab),
+        f"< {format_decimal(params.iga_min_mg_per_dl)} mg/dL (= {format_decimal(limit_g_per_l)} g/L)",
+        canonical_value(lab) < limit_g_per_l,
+    )
+    return combine(cid, "exclusion", title, (finding,), "any")
+
+
+EXCLUSION_CRITERIA = (
+    assess_severe_nephritis,
+    assess_lupus_crisis,
+    assess_cns_disease,
+    assess_other_autoimmune,
+    assess_transplant,
+    assess_iga_deficiency,
+)

@@ -1,0 +1,327 @@
+"""The registered inclusion criteria (registry record; readings in docs/protocol-readings.md).
+
+The registered list has bullets 1-4, then items numbered 5 and 6; the corticosteroid rules belong to the
+4th bullet (the standard regimen). Criterion ids keep the registry's numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cartrial.clinical.classification import (
+    Classification,
+    ClassificationResult,
+    classify_acr1997,
+    classify_eular_acr2019,
+    classify_slicc2012,
+)
+from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
+from cartrial.clinical.sledai import SledaiVersion, calculate_sledai
+from cartrial.clinical.tristate import at_least
+from cartrial.clinical.units import format_decimal
+from cartrial.eligibility.dates import add_months, age_in_years
+from cartrial.eligibility.facts import window_start
+from cartrial.eligibility.record import ScreeningRecord
+from cartrial.eligibility.regimen import (
+    dose_on,
+    glucocorticoid_segments,
+    is_standard_regimen_drug,
+    is_systemic_glucocorticoid,
+    medication_courses,
+    run_start,
+)
+from cartrial.eligibility.result import CriterionResult, Finding, combine, found, unknown
+from cartrial.protocol import EligibilityParameters
+
+
+def assess_consent(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Inclusion 1: informed consent signed voluntarily."""
+    signed = record.consent_date is not None
+    value = record.consent_date.isoformat() if record.consent_date else "not signed"
+    finding = found("ICF signed", value, "signed on or before the screening date", signed)
+    return combine("inc-1-consent", "inclusion", "Informed consent signed", (finding,), "all")
+
+
+def assess_age(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Inclusion 2: 18-70 years old inclusive, in completed years on the day the ICF is signed."""
+    title = f"Age {params.age_min_years}-{params.age_max_years} years at ICF signature"
+    if record.birth_date is None or record.consent_date is None:
+        missing = [name for name in ("birth_date", "consent_date") if getattr(record, name) is None]
+        return combine("inc-2-age", "inclusion", title, (unknown(*missing),), "all")
+    age = age_in_years(record.birth_date, record.consent_date)
+    finding = found(
+        "age at ICF signature",
+        f"{age} years (born {record.birth_date.isoformat()}, ICF {record.consent_date.isoformat()})",
+        f"{params.age_min_years} <= age <= {params.age_max_years}",
+        params.age_min_years <= age <= params.age_max_years,
+    )
+    return combine("inc-2-age", "inclusion", title, (finding,), "all")
+
+
+def assess_diagnosis(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Inclusion 3: SLE by the protocol's classification criteria (ACR 1997 revised in the registry)."""
+    criteria_set = params.classification_criteria
+    title = f"SLE diagnosis by {criteria_set} classification criteria"
+    result = _classification(record, criteria_set)
+    if result is None:
+        finding = unknown(f"classification.{criteria_set.lower()}: the {criteria_set} items")
+    else:
+        classified = {Classification.CLASSIFIED: True, Classification.NOT_CLASSIFIED: False}.get(
+            result.result
+        )
+        counted = ", ".join(f"{c.id} ({c.weight})" for c in result.counted) or "none"
+        score = (
+            str(result.score)
+            if result.worst_case_score == result.best_case_score
+            else f"{result.worst_case_score}-{result.best_case_score}"
+        )
+        finding = found(
+            result.criteria_set.value,
+            f"score {score}; met: {counted}",
+            f">= {result.threshold} ({result.criteria_set.value})",
+            classified,
+            tuple(f"classification.{criteria_set.lower()}.{item}" for item in result.missing),
+        )
+    return combine("inc-3-diagnosis", "inclusion", title, (finding,), "all")
+
+
+def _classification(record: ScreeningRecord, criteria_set: str) -> ClassificationResult | None:
+    findings = record.classification
+    if findings is None:
+        return None
+    if criteria_set == "ACR1997":
+        return None if findings.acr1997 is None else classify_acr1997(findings.acr1997)
+    if criteria_set == "SLICC2012":
+        return None if findings.slicc2012 is None else classify_slicc2012(findings.slicc2012)
+    return None if findings.eular_acr2019 is None else classify_eular_acr2019(findings.eular_acr2019)
+
+
+def assess_disease_history(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Inclusion 4: SLE for >= 6 months; active >= 2 months on a stable standard regimen."""
+    screening = record.screening_date
+    findings: list[Finding] = []
+    history = params.sle_history_min_months
+    if record.sle_diagnosis_date is None:
+        findings.append(unknown("sle_diagnosis_date"))
+    else:
+        findings.append(
+            found(
+                "SLE history",
+                f"diagnosed {record.sle_diagnosis_date.isoformat()}",
+                f">= {history} calendar months before screening",
+                add_months(record.sle_diagnosis_date, history) <= screening,
+            )
+        )
+    active = params.disease_active_min_months
+    if record.active_disease_since is None:
+        findings.append(unknown("active_disease_since"))
+    else:
+        findings.append(
+            found(
+                "active disease",
+                f"active since {record.active_disease_since.isoformat()}",
+                f">= {active} calendar months before screening",
+                add_months(record.active_disease_since, active) <= screening,
+            )
+        )
+    findings.append(_stable_standard_regimen(record, params))
+    return combine(
+        "inc-4-disease-history",
+        "inclusion",
+        "SLE >= 6 months, active >= 2 months on a stable standard regimen",
+        tuple(findings),
+        "all",
+    )
+
+
+def _stable_standard_regimen(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+    if record.medications is None:
+        return unknown("medications")
+    months = params.standard_regimen_min_months
+    screening = record.screening_date
+    regimen_meds = [
+        m
+        for m in record.medications
+        if is_standard_regimen_drug(
+            generic_name(m.drug), params.standard_regimen_drugs, params.biologics_count_as_immunomodulators
+        )
+        and (
+            drug_class(generic_name(m.drug)) is not DrugClass.CORTICOSTEROID or is_systemic_glucocorticoid(m)
+        )
+    ]
+    ongoing = [c for c in medication_courses(regimen_meds) if c.covers(screening)]
+    steady = [c for c in ongoing if add_months(c.start, months) <= screening]
+    if steady:
+        value = ", ".join(f"{c.drug} since {c.start.isoformat()}" for c in steady)
+    elif ongoing:
+        value = ", ".join(f"{c.drug} since {c.start.isoformat()}" for c in ongoing)
+    else:
+        value = "no standard-regimen drug ongoing at screening"
+    return found(
+        "stable standard regimen",
+        value,
+        f"a standard-regimen drug taken steadily for >= {months} calendar months up to screening",
+        bool(steady),
+    )
+
+
+def assess_corticosteroids(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Inclusion 4 (oral corticosteroids): dose, >= 8 weeks of treatment, dose stable > 2 weeks."""
+    title = "Oral corticosteroid dose, duration and stability"
+    cid = "inc-4-corticosteroid"
+    if record.medications is None:
+        return combine(cid, "inclusion", title, (unknown("medications"),), "all")
+    screening = record.screening_date
+    glucocorticoids = [
+        m for m in record.medications if is_systemic_glucocorticoid(m) and m.start_date <= screening
+    ]
+    undosed = [
+        f"medications.{i}.dose"
+        for i, m in enumerate(record.medications)
+        if m in glucocorticoids and m.dose is None
+    ]
+    if undosed:
+        return combine(cid, "inclusion", title, (unknown(*undosed),), "all")
+    segments = glucocorticoid_segments(glucocorticoids, screening, params.glucocorticoid_table)
+    on_oral = any(
+        m.route == "oral" and (m.stop_date is None or m.stop_date >= screening) for m in glucocorticoids
+    )
+    if not on_oral:
+        finding = found(
+            "oral glucocorticoid at screening",
+            "none",
+            "a patient on no oral glucocorticoid meets this criterion (setting)",
+            params.no_oral_steroid_meets_steroid_criterion,
+        )
+        return combine(cid, "inclusion", title, (finding,), "all")
+    dose = dose_on(segments, screening)
+    with_immunosuppressant = _on_immunosuppressant(record, params)
+    minimum = None if with_immunosuppressant else params.prednisone_min_mg_per_day
+    dose_rule = (
+        f"<= {format_decimal(params.prednisone_max_mg_per_day)} mg/day (no minimum with an immunosuppressant)"
+        if minimum is None
+        else f"{format_decimal(minimum)} to {format_decimal(params.prednisone_max_mg_per_day)} mg/day"
+    )
+    findings = [
+        found(
+            "prednisone-equivalent dose at screening",
+            f"{format_decimal(dose)} mg/day ({params.glucocorticoid_table} table)",
+            dose_rule,
+            (minimum is None or dose >= minimum) and dose <= params.prednisone_max_mg_per_day,
+        )
+    ]
+    therapy_start = run_start(segments, screening, same=False)
+    stable_since = run_start(segments, screening, same=True)
+    assert therapy_start is not None and stable_since is not None
+    treated_days = (screening - therapy_start).days
+    stable_days = (screening - stable_since).days
+    findings.append(
+        found(
+            "glucocorticoid treatment duration",
+            f"{treated_days} days (continuous since {therapy_start.isoformat()})",
+            f">= {params.steroid_min_treatment_days} days before screening",
+            treated_days >= params.steroid_min_treatment_days,
+        )
+    )
+    findings.append(
+        found(
+            "dose stable",
+            f"{stable_days} days (unchanged since {stable_since.isoformat()})",
+            f">= {params.steroid_stable_min_days} days (> 2 weeks)",
+            stable_days >= params.steroid_stable_min_days,
+        )
+    )
+    return combine(cid, "inclusion", title, tuple(findings), "all")
+
+
+def _on_immunosuppressant(record: ScreeningRecord, params: EligibilityParameters) -> bool:
+    immunomodulators = set(params.immunosuppressants)
+    if params.biologics_count_as_immunomodulators:
+        immunomodulators |= set(params.biologics)
+    return any(
+        c.drug in immunomodulators and c.covers(record.screening_date)
+        for c in medication_courses(record.medications or ())
+    )
+
+
+def assess_serology(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Inclusion 5: ANA and/or anti-dsDNA and/or anti-Sm positive at screening."""
+    title = "Positive ANA, anti-dsDNA or anti-Sm at screening"
+    cid = "inc-5-serology"
+    days = params.lab_max_age_days
+    if record.serology is None:
+        return combine(cid, "inclusion", title, (unknown("serology"),), "all")
+    first = window_start(record, days)
+    findings: list[Finding] = []
+    for test in params.accepted_autoantibodies:
+        results = [s for s in record.serology if s.test == test and s.result_date >= first]
+        latest = max(results, key=lambda s: s.result_date, default=None)
+        if latest is None:
+            findings.append(unknown(f"serology: {test} dated within {days} days before screening"))
+        else:
+            titre = f" {latest.titre}" if latest.titre else ""
+            sign = "positive" if latest.positive else "negative"
+            findings.append(
+                found(
+                    test,
+                    f"{sign}{titre} on {latest.result_date.isoformat()}",
+                    "positive",
+                    latest.positive,
+                )
+            )
+    return combine(cid, "inclusion", title, tuple(findings), "any")
+
+
+def assess_sledai(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+    """Inclusion 6: SELENA-SLEDAI >= 8; clinical score >= 6 if a serological descriptor is scored."""
+    title = (
+        f"SELENA-SLEDAI >= {params.sledai_min_total}"
+        f" (clinical >= {params.sledai_min_clinical_if_serology_scored} if serology scored)"
+    )
+    cid = "inc-6-sledai"
+    days = params.sledai_assessment_max_age_days
+    assessment = record.sledai
+    wanted = f"sledai: a SELENA-SLEDAI assessment dated within {days} days before screening"
+    if (
+        assessment is None
+        or assessment.version is not SledaiVersion.SELENA
+        or assessment.assessment_date < record.screening_date - timedelta(days=days)
+    ):
+        return combine(cid, "inclusion", title, (unknown(wanted),), "all")
+    score = calculate_sledai(assessment)
+    unknown_items = tuple(f"sledai.descriptors.{d.value}" for d in score.unknown)
+    span = str(score.low) if score.is_exact else f"{score.low}-{score.high}"
+    total_ok = at_least(score.low, score.high, params.sledai_min_total)
+    findings = [found("SELENA-SLEDAI total", span, f">= {params.sledai_min_total}", total_ok, unknown_items)]
+    serology = score.serology_scored
+    clinical_ok = at_least(
+        score.clinical_low, score.clinical_high, params.sledai_min_clinical_if_serology_scored
+    )
+    clinical_span = (
+        str(score.clinical_low)
+        if score.clinical_low == score.clinical_high
+        else f"{score.clinical_low}-{score.clinical_high}"
+    )
+    if serology is False:
+        rule_holds: bool | None = True
+    elif serology is True or clinical_ok is True:
+        rule_holds = clinical_ok
+    else:
+        rule_holds = None
+    rule = f">= {params.sledai_min_clinical_if_serology_scored} when low complement or DNA binding is scored"
+    scored = {True: "serology scored", False: "serology not scored", None: "serology unknown"}[serology]
+    findings.append(
+        found("clinical SELENA-SLEDAI", f"{clinical_span} ({scored})", rule, rule_holds, unknown_items)
+    )
+    return combine(cid, "inclusion", title, tuple(findings), "all")
+
+
+INCLUSION_CRITERIA = (
+    assess_consent,
+    assess_age,
+    assess_diagnosis,
+    assess_disease_history,
+    assess_corticosteroids,
+    assess_serology,
+    assess_sledai,
+)

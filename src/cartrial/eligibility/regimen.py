@@ -1,0 +1,159 @@
+"""Medication history as the criteria read it: courses of a drug, and the glucocorticoid dose over time.
+
+A record lists medication *periods* (one drug, one dose, start to stop). Consecutive periods of the same
+drug with no gap form one continuous course; the prednisone-equivalent dose on a day is the sum over
+every systemic glucocorticoid taken that day (reference/clinical.md §2).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
+from cartrial.clinical.glucocorticoids import (
+    SYSTEMIC_ROUTES,
+    is_glucocorticoid,
+    mean_daily_dose_mg,
+    prednisone_equivalent_mg,
+)
+from cartrial.clinical.units import convert
+from cartrial.eligibility.record import Medication
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """A continuous course of one drug: first day and last day (None = ongoing)."""
+
+    drug: str
+    start: date
+    stop: date | None
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.stop is None or self.stop >= day)
+
+
+def courses(periods: Iterable[tuple[str, date, date | None]]) -> tuple[Course, ...]:
+    """Merge (drug, start, stop) periods of the same drug that touch or overlap into courses."""
+    merged: list[Course] = []
+    for drug, start, stop in sorted(periods, key=lambda p: (p[0], p[1])):
+        last = merged[-1] if merged else None
+        if last is not None and last.drug == drug and (last.stop is None or start <= last.stop + ONE_DAY):
+            new_stop = None if last.stop is None or stop is None else max(last.stop, stop)
+            merged[-1] = Course(drug, last.start, new_stop)
+        else:
+            merged.append(Course(drug, start, stop))
+    return tuple(merged)
+
+
+def medication_courses(medications: Iterable[Medication]) -> tuple[Course, ...]:
+    return courses((generic_name(m.drug), m.start_date, m.stop_date) for m in medications)
+
+
+def is_systemic_glucocorticoid(medication: Medication) -> bool:
+    return is_glucocorticoid(generic_name(medication.drug)) and medication.route in SYSTEMIC_ROUTES
+
+
+@dataclass(frozen=True, slots=True)
+class DoseSegment:
+    """Days `start`..`stop` (inclusive) on which the total prednisone-equivalent dose is `mg_per_day`."""
+
+    start: date
+    stop: date
+    mg_per_day: Decimal
+
+    @property
+    def days(self) -> int:
+        return (self.stop - self.start).days + 1
+
+
+def prednisone_equivalent_daily(medication: Medication, table: Literal["BNF", "US"]) -> Decimal:
+    """Mean daily prednisone-equivalent mg of one glucocorticoid period (its dose must be known)."""
+    assert medication.dose is not None and medication.dose_unit is not None
+    dose_mg = convert(medication.dose, medication.dose_unit, "mg", "dose_unit")
+    daily = mean_daily_dose_mg(dose_mg, medication.times_per_day, medication.every_n_days)
+    return prednisone_equivalent_mg(generic_name(medication.drug), daily, table)
+
+
+def glucocorticoid_segments(
+    medications: Iterable[Medication], until: date, table: Literal["BNF", "US"]
+) -> tuple[DoseSegment, ...]:
+    """The daily prednisone-equivalent dose as a step function, from the first dose up to `until`.
+
+    Only systemic glucocorticoid periods with a known dose count; days with no glucocorticoid have 0.
+    """
+    periods = [
+        (m.start_date, m.stop_date, prednisone_equivalent_daily(m, table))
+        for m in medications
+        if is_systemic_glucocorticoid(m) and m.dose is not None and m.start_date <= until
+    ]
+    if not periods:
+        return ()
+    edges = sorted(
+        {start for start, _, _ in periods}
+        | {stop + ONE_DAY for _, stop, _ in periods if stop is not None and stop < until}
+        | {until + ONE_DAY}
+    )
+    segments: list[DoseSegment] = []
+    for begin, end in itertools.pairwise(edges):
+        total = sum(
+            (mg for start, stop, mg in periods if start <= begin and (stop is None or stop >= begin)),
+            Decimal(0),
+        )
+        last = segments[-1] if segments else None
+        if last is not None and last.mg_per_day == total:
+            segments[-1] = DoseSegment(last.start, end - ONE_DAY, total)
+        else:
+            segments.append(DoseSegment(begin, end - ONE_DAY, total))
+    return tuple(segments)
+
+
+def dose_on(segments: tuple[DoseSegment, ...], day: date) -> Decimal:
+    for segment in segments:
+        if segment.start <= day <= segment.stop:
+            return segment.mg_per_day
+    return Decimal(0)
+
+
+def run_start(segments: tuple[DoseSegment, ...], day: date, same: bool) -> date | None:
+    """First day of the run ending on `day` during which the dose is unchanged (`same`) or non-zero.
+
+    None when no glucocorticoid is taken on `day`.
+    """
+    current = dose_on(segments, day)
+    if current == 0:
+        return None
+    start = day
+    for segment in reversed(segments):
+        if segment.start > day:
+            continue
+        keeps = segment.mg_per_day == current if same else segment.mg_per_day > 0
+        if not keeps:
+            break
+        start = segment.start
+    return start
+
+
+def days_at_or_above(segments: tuple[DoseSegment, ...], threshold: Decimal, first: date, last: date) -> int:
+    """How many days in `first`..`last` (inclusive) had a dose >= `threshold` mg/day."""
+    total = 0
+    for segment in segments:
+        if segment.mg_per_day >= threshold:
+            overlap_start, overlap_stop = max(segment.start, first), min(segment.stop, last)
+            if overlap_start <= overlap_stop:
+                total += (overlap_stop - overlap_start).days + 1
+    return total
+
+
+def is_standard_regimen_drug(generic: str, standard: tuple[str, ...], biologics_count: bool) -> bool:
+    """Whether a drug belongs to the protocol's standard SLE regimen (named, or by its class)."""
+    cls = drug_class(generic)
+    if cls is DrugClass.BIOLOGIC:
+        return biologics_count or generic in standard
+    return generic in standard or cls.value in standard

@@ -1,0 +1,140 @@
+"""What screening returns: for each criterion met / not met / unknown, its evidence and missing data."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal, NamedTuple
+
+from cartrial.clinical.tristate import Tristate
+
+
+class Outcome(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def of(cls, value: Tristate) -> Outcome:
+        if value is None:
+            return cls.UNKNOWN
+        return cls.MET if value else cls.NOT_MET
+
+
+class Verdict(StrEnum):
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    INCOMPLETE = "incomplete"
+
+
+CriterionKind = Literal["inclusion", "exclusion"]
+
+
+class Evidence(NamedTuple):
+    """One fact a criterion weighed: what, its value (after unit conversion), the rule, what it says."""
+
+    item: str
+    value: str
+    rule: str
+    outcome: Outcome
+
+
+class CriterionResult(NamedTuple):
+    id: str
+    kind: CriterionKind
+    title: str
+    outcome: Outcome
+    evidence: tuple[Evidence, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def excludes(self) -> bool:
+        """Whether this result alone makes the candidate ineligible."""
+        if self.kind == "inclusion":
+            return self.outcome is Outcome.NOT_MET
+        return self.outcome is Outcome.MET
+
+
+class ScreeningResult(NamedTuple):
+    screening_id: str
+    protocol: str
+    verdict: Verdict
+    criteria: tuple[CriterionResult, ...]
+
+    @property
+    def failed(self) -> tuple[CriterionResult, ...]:
+        return tuple(c for c in self.criteria if c.excludes)
+
+
+def decide_verdict(criteria: tuple[CriterionResult, ...]) -> Verdict:
+    """Ineligible if any criterion excludes; incomplete if any is unknown; else eligible."""
+    if any(c.excludes for c in criteria):
+        return Verdict.INELIGIBLE
+    if any(c.outcome is Outcome.UNKNOWN for c in criteria):
+        return Verdict.INCOMPLETE
+    return Verdict.ELIGIBLE
+
+
+class Finding(NamedTuple):
+    """One part of a criterion: its evidence (None when nothing could be weighed) and what is missing."""
+
+    outcome: Outcome
+    evidence: Evidence | None = None
+    missing: tuple[str, ...] = ()
+
+
+def unknown(*missing: str) -> Finding:
+    return Finding(Outcome.UNKNOWN, None, missing)
+
+
+def found(item: str, value: str, rule: str, holds: Tristate, missing: tuple[str, ...] = ()) -> Finding:
+    """A part weighed on evidence; when `holds` is unknown, `missing` names what would decide it."""
+    outcome = Outcome.of(holds)
+    return Finding(outcome, Evidence(item, value, rule, outcome), missing if holds is None else ())
+
+
+def combine(
+    criterion_id: str, kind: CriterionKind, title: str, findings: tuple[Finding, ...], require: str
+) -> CriterionResult:
+    """A criterion from its parts: `require="all"` (every part must hold) or `"any"` (one part suffices).
+
+    Unknown parts make the criterion unknown only when the known parts do not already decide it.
+    """
+    outcomes = [f.outcome for f in findings]
+    decisive, other = (Outcome.NOT_MET, Outcome.MET) if require == "all" else (Outcome.MET, Outcome.NOT_MET)
+    if decisive in outcomes:
+        outcome = decisive
+    elif Outcome.UNKNOWN in outcomes:
+        outcome = Outcome.UNKNOWN
+    else:
+        outcome = other
+    return CriterionResult(
+        id=criterion_id,
+        kind=kind,
+        title=title,
+        outcome=outcome,
+        evidence=tuple(f.evidence for f in findings if f.evidence is not None),
+        missing=() if outcome is not Outcome.UNKNOWN else tuple(m for f in findings for m in f.missing),
+    )
+
+
+def result_as_dict(result: ScreeningResult) -> dict[str, object]:
+    """The JSON shape of `cartrial screen --json`."""
+    return {
+        "screening_id": result.screening_id,
+        "protocol": result.protocol,
+        "verdict": result.verdict.value,
+        "criteria": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "title": c.title,
+                "result": c.outcome.value,
+                "evidence": [
+                    {"item": e.item, "value": e.value, "rule": e.rule, "result": e.outcome.value}
+                    for e in c.evidence
+                ],
+                "missing": list(c.missing),
+            }
+            for c in result.criteria
+        ],
+    }

@@ -1,0 +1,1 @@
+"""Synthetic, seeded study data for the demo and the benchmarks. No real patient data, ever."""
