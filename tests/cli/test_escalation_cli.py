@@ -121,3 +121,31 @@ def test_select_mtd_for_3_plus_3_and_table() -> None:
     assert run_json("select-mtd", "--outcomes", "2NNN 3NTT 2NNN")["mtd"] == 2
     result = runner.invoke(app, ["select-mtd", "--outcomes", "2NNN 3NTT 2NNN"])
     assert result.exit_code == 0 and "MTD: dose 2" in result.stdout
+
+
+def test_simulate_json_like_get_oc(tmp_path: Path) -> None:
+    args = ["simulate", "--design", "boin", "--target", "0.3", "--true", "0.05,0.10,0.20,0.30"]
+    args += ["--cohort-size", "3", "--cohorts", "10", "--trials", "2000", "--seed", "6"]
+    shown = run_json(*args)
+    assert set(shown) == {"selection_pct", "patients", "dlts", "stop_pct", "mean_n"}
+    selection = shown["selection_pct"]
+    assert isinstance(selection, list) and len(selection) == 4
+    assert sum(selection) + float(shown["stop_pct"]) == pytest.approx(100.0)  # type: ignore[arg-type]
+    assert shown == run_json(*args)
+    picture = tmp_path / "oc.svg"
+    result = runner.invoke(app, [*args, "--plot", str(picture)])
+    assert result.exit_code == 0 and picture.read_text().startswith("<?xml")
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        (["--true", "0.1,x"], "--true"),
+        (["--true", "0.1,1.5"], "true[1]"),
+        (["--true", "0.1", "--target", "-1"], "target"),
+    ],
+)
+def test_simulate_bad_input(extra: list[str], field: str) -> None:
+    result = runner.invoke(app, ["simulate", "--design", "boin", "--target", "0.3", "--trials", "10", *extra])
+    assert result.exit_code == 2, result.output
+    assert field in result.stderr

@@ -294,7 +294,115 @@ def select_mtd(
     stdout.print(f"MTD: {verdict}", highlight=False)
 
 
+def _parse_rates(text: str, field: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError as exc:
+        raise InputError.single(
+            field, field, f"expected comma-separated probabilities, got {text!r}"
+        ) from exc
+
+
+def _plot(
+    path: Path,
+    true_tox: tuple[float, ...],
+    target: float | None,
+    selection: tuple[float, ...],
+    patients: tuple[float, ...],
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    doses = list(range(1, len(true_tox) + 1))
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(12, 3.5))
+    left.plot(doses, true_tox, marker="o")
+    if target is not None:
+        left.axhline(target, linestyle="--", color="grey", label=f"target {target:g}")
+        left.legend()
+    left.set(title="true DLT probability", xlabel="dose level", xticks=doses)
+    middle.bar(doses, selection)
+    middle.set(title="% selected as MTD", xlabel="dose level", xticks=doses)
+    right.bar(doses, patients)
+    right.set(title="mean patients treated", xlabel="dose level", xticks=doses)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def simulate(
+    design: str | None = DESIGN_OPTION,
+    target: float | None = TARGET_OPTION,
+    true: str = typer.Option(..., "--true", help="true DLT probability per dose, e.g. 0.05,0.10,0.20,0.30"),
+    cohort_size: int | None = COHORT_OPTION,
+    cohorts: int = typer.Option(10, "--cohorts", help="number of cohorts (ncohort)"),
+    trials: int = typer.Option(10000, "--trials", help="number of simulated trials"),
+    seed: int = typer.Option(6, "--seed", help="random seed"),
+    start_dose: int | None = typer.Option(
+        None, "--start-dose", help="start dose level (default 1, as get.oc)"
+    ),
+    cutoff_eli: float | None = CUTOFF_OPTION,
+    extra_safe: bool | None = EXTRA_SAFE_OPTION,
+    n_earlystop: int | None = N_EARLYSTOP_OPTION,
+    protocol_version: str | None = PROTOCOL_VERSION_OPTION,
+    protocol_file: Path | None = PROTOCOL_FILE_OPTION,
+    plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Operating characteristics of one scenario, as R's get.oc reports them (seeded, vectorised)."""
+    from dataclasses import replace
+
+    from cartrial.escalation import override_settings, settings_from_protocol
+    from cartrial.escalation.simulation import simulate_operating_characteristics
+
+    try:
+        true_tox = _parse_rates(true, "--true")
+        base = settings_from_protocol(load_protocol_option(protocol_version, protocol_file))
+        base = replace(base, n_doses=len(true_tox), start_dose=1)
+        settings = override_settings(
+            base,
+            {
+                "design": design,
+                "target": target,
+                "cohort_size": cohort_size,
+                "cutoff_eli": cutoff_eli,
+                "extra_safe": extra_safe,
+                "n_earlystop": n_earlystop,
+                "start_dose": start_dose,
+                "max_n": None,
+            },
+        )
+        oc = simulate_operating_characteristics(settings, true_tox, cohorts, trials, seed)
+    except InputError as exc:
+        fail_bad_input(exc)
+    if plot is not None:
+        if plot.suffix.lower() not in (".png", ".svg"):
+            fail_bad_input(InputError.single("--plot", "plot", "the file must end in .png or .svg"))
+        _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
+    result = {
+        "selection_pct": list(oc.selection_pct),
+        "patients": list(oc.patients),
+        "dlts": list(oc.dlts),
+        "stop_pct": oc.stop_pct,
+        "mean_n": oc.mean_n,
+    }
+    if as_json:
+        print_json(result)
+        return
+    shown = Table(title=f"{settings.design}: {trials} simulated trials, seed {seed}")
+    for column in ("dose", "true DLT prob", "% selected", "mean patients", "mean DLTs"):
+        shown.add_column(column, justify="right")
+    for k, p in enumerate(true_tox):
+        shown.add_row(
+            str(k + 1), f"{p:g}", f"{oc.selection_pct[k]:.1f}", f"{oc.patients[k]:.2f}", f"{oc.dlts[k]:.2f}"
+        )
+    stdout.print(shown)
+    stdout.print(f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("escalate")(escalate)
     app.command("boundaries")(boundaries)
     app.command("select-mtd")(select_mtd)
+    app.command("simulate")(simulate)

@@ -54,16 +54,19 @@ def select_eliminated_doses(
     cutoff: float = ELIMINATION_CUTOFF,
     extra_safe: bool = False,
     offset: float = EXTRA_SAFE_OFFSET,
+    in_trial: bool = False,
 ) -> tuple[int, ...]:
     """The dose levels eliminated by the data: the lowest overly toxic dose and every dose above it.
 
-    With `extra_safe`, every dose is eliminated when the lowest dose has Pr > cutoff - offset; as in
-    R BOIN's get.oc, that rule is looked at only where the elimination table has an entry for n.
+    With `extra_safe`, every dose is eliminated when the lowest dose has n >= 3 and
+    Pr > cutoff - offset. During the trial (`in_trial`), as in R BOIN's get.oc, that rule is looked at
+    only where the elimination table has an entry for n; select.mtd at the end looks regardless.
     """
     n1, y1 = outcomes.treated[0], outcomes.dlts[0]
     if (
         extra_safe
-        and calculate_elimination_count(n1, target, cutoff) is not None
+        and n1 >= ELIMINATION_MIN_N
+        and (not in_trial or calculate_elimination_count(n1, target, cutoff) is not None)
         and calculate_overdose_probability(n1, y1, target) > cutoff - offset
     ):
         return tuple(range(1, outcomes.n_doses + 1))
@@ -105,7 +108,9 @@ class EliminateToxicDoses(_Wrapper):
 
     def decide(self, outcomes: DoseOutcomes) -> Decision:
         decision = self.parent.decide(outcomes)
-        eliminated = select_eliminated_doses(outcomes, self.target, self.cutoff, self.extra_safe, self.offset)
+        eliminated = select_eliminated_doses(
+            outcomes, self.target, self.cutoff, self.extra_safe, self.offset, in_trial=True
+        )
         probabilities = [
             calculate_overdose_probability(n, y, self.target) if n > 0 else None
             for n, y in zip(outcomes.treated, outcomes.dlts, strict=True)

@@ -1,0 +1,42 @@
+"""Simulated trials per second for each design: 4 doses, 10 cohorts of 3, one process.
+
+Run: .venv/bin/python benchmarks/simulate.py [--trials N]
+The first (small) run of each design compiles and caches the numba loops; the timed run follows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from cartrial.escalation import DesignSettings
+from cartrial.escalation.simulation import simulate_operating_characteristics
+
+TRUE_TOX = (0.05, 0.10, 0.20, 0.30)
+DESIGNS = (
+    DesignSettings(design="3+3", n_doses=4, start_dose=1),
+    DesignSettings(design="boin", n_doses=4, start_dose=1, target=0.3),
+)
+
+
+def measure(settings: DesignSettings, trials: int) -> float:
+    """Trials per second of one timed run (after a warm-up run that compiles)."""
+    simulate_operating_characteristics(settings, TRUE_TOX, 10, 1000, seed=1)
+    start = time.perf_counter()
+    simulate_operating_characteristics(settings, TRUE_TOX, 10, trials, seed=6)
+    return trials / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--trials", type=int, default=2_000_000)
+    args = parser.parse_args()
+    for settings in DESIGNS:
+        rate = measure(settings, args.trials)
+        print(
+            f"{settings.design:6s} {rate:12,.0f} trials/s  ({args.trials:,} trials, 4 doses, 10 cohorts of 3)"
+        )
+
+
+if __name__ == "__main__":
+    main()

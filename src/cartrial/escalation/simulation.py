@@ -1,0 +1,465 @@
+"""Operating characteristics by simulation, vectorised across trials (compiled with numba).
+
+The random input of a trial is one uniform per cohort: the cohort's DLT count is the binomial
+quantile of that uniform at the cohort's true DLT probability, so the same uniforms can be replayed
+through the pure `Design` objects to check the compiled loops (tests/escalation/test_simulation.py).
+Interval designs (BOIN here; mTPI-2 and i3+3 share the form) run from their signal table, the same
+function their `decide` uses; the loop and the MTD selection follow R BOIN's get.oc and select.mtd.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import binom
+
+from cartrial.errors import InputError
+from cartrial.escalation.configure import DesignSettings, build_design, select_mtd, validate_settings
+from cartrial.escalation.designs.boin import (
+    BOIN_SAFE_FACTOR,
+    BOIN_TOXIC_FACTOR,
+    BoinSignal,
+    calculate_boin_lambdas,
+    validate_boin_target,
+)
+from cartrial.escalation.designs.interval import tabulate_signals
+from cartrial.escalation.designs.threeplusthree import THREE_PLUS_THREE_COHORT
+from cartrial.escalation.rules import calculate_elimination_count
+from cartrial.escalation.selection import SELECTION_PRIOR, SELECTION_TIE_BREAK
+from cartrial.escalation.state import outcomes_from_counts
+
+# Trials simulated per block of random numbers: bounds memory, and fixes the stream a seed gives.
+TRIALS_PER_BLOCK = 1 << 16
+NO_DOSE = -1
+
+
+@dataclass(frozen=True, slots=True)
+class TrialResults:
+    """Per simulated trial: the selected dose index (NO_DOSE if none), patients and DLTs per dose."""
+
+    selected: NDArray[np.int64]
+    patients: NDArray[np.int64]
+    dlts: NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class OperatingCharacteristics:
+    """get.oc's summary: percentages 0-100, means per trial; stopped trials select no dose."""
+
+    selection_pct: tuple[float, ...]
+    patients: tuple[float, ...]
+    dlts: tuple[float, ...]
+    stop_pct: float
+    mean_n: float
+    trials: int
+
+
+def draw_cohort_uniforms(n_trials: int, n_cohorts: int, seed: int) -> NDArray[np.float64]:
+    """The random input of `n_trials` trials: one uniform per cohort, from numpy's PCG64."""
+    return np.random.default_rng(seed).random((n_trials, n_cohorts))
+
+
+def calculate_binomial_cdf(true_tox: Sequence[float], cohort_size: int) -> NDArray[np.float64]:
+    """cdf[d, k] = Pr(at most k DLTs in a cohort at dose d)."""
+    k = np.arange(cohort_size + 1)
+    return np.asarray([binom.cdf(k, cohort_size, p) for p in true_tox], dtype=np.float64)
+
+
+@numba.njit(cache=True, inline="always")
+def _cohort_dlts(u: float, cdf_row: NDArray[np.float64]) -> int:
+    k = 0
+    while k < cdf_row.shape[0] - 1 and u > cdf_row[k]:
+        k += 1
+    return k
+
+
+@numba.njit(cache=True)
+def _pava(x: NDArray[np.float64], w: NDArray[np.float64], m: int, level: NDArray[np.int64]) -> None:
+    """In-place weighted PAVA of x[:m], first violation first (R BOIN's `pava`); `level` is scratch."""
+    for i in range(m):
+        level[i] = i
+    while True:
+        v = -1
+        for i in range(m - 1):
+            if x[i + 1] < x[i]:
+                v = i
+                break
+        if v < 0:
+            return
+        a = level[v]
+        b = level[v + 1]
+        num = 0.0
+        den = 0.0
+        for k in range(m):
+            if level[k] == a or level[k] == b:
+                num += x[k] * w[k]
+                den += w[k]
+        for k in range(m):
+            if level[k] == a or level[k] == b:
+                x[k] = num / den
+                level[k] = a
+
+
+@numba.njit(cache=True)
+def _select_boin(
+    n: NDArray[np.int64],
+    y: NDArray[np.int64],
+    target: float,
+    elim: NDArray[np.int64],
+    extra: NDArray[np.int64],
+    extra_safe: bool,
+    prior: float,
+    tie_break: float,
+    phat: NDArray[np.float64],
+    weight: NDArray[np.float64],
+    index: NDArray[np.int64],
+    level: NDArray[np.int64],
+) -> int:
+    """R BOIN select.mtd on one trial's counts; elimination by the precomputed count tables.
+
+    phat, weight, index and level are scratch arrays of the number of doses.
+    """
+    ndose = n.shape[0]
+    first_elim = ndose
+    for i in range(ndose):
+        if n[i] >= 3 and elim[n[i]] >= 0 and y[i] >= elim[n[i]]:
+            first_elim = i
+            break
+    if extra_safe and n[0] >= 3 and extra[n[0]] >= 0 and y[0] >= extra[n[0]]:
+        first_elim = 0
+    if first_elim == 0:
+        return -1
+    j = 0
+    for i in range(first_elim):
+        if n[i] > 0:
+            a = y[i] + prior
+            b = n[i] - y[i] + prior
+            t = n[i] + 2 * prior
+            phat[j] = a / t
+            weight[j] = 1.0 / (a * b / (t * t * (t + 1.0)))
+            index[j] = i
+            j += 1
+    m = j
+    if m == 0:
+        return -1
+    _pava(phat, weight, m, level)
+    best = 0
+    best_distance = 1e300
+    for j in range(m):
+        distance = abs(phat[j] + (j + 1) * tie_break - target)
+        if distance < best_distance:
+            best_distance = distance
+            best = j
+    return int(index[best])
+
+
+@numba.njit(cache=True)
+def _simulate_interval(
+    u: NDArray[np.float64],
+    cdf: NDArray[np.float64],
+    cohort_size: int,
+    start: int,
+    signal: NDArray[np.int64],
+    elim: NDArray[np.int64],
+    extra: NDArray[np.int64],
+    extra_safe: bool,
+    cap: int,
+    target: float,
+    prior: float,
+    tie_break: float,
+    selected: NDArray[np.int64],
+    patients: NDArray[np.int64],
+    dlts: NDArray[np.int64],
+) -> None:
+    """R BOIN get.oc's loop for every trial (rows of u), with the design's signal table."""
+    n_trials, n_cohorts = u.shape
+    ndose = cdf.shape[0]
+    eliminated = np.zeros(ndose, dtype=np.bool_)
+    phat = np.empty(ndose)
+    weight = np.empty(ndose)
+    index = np.empty(ndose, dtype=np.int64)
+    level = np.empty(ndose, dtype=np.int64)
+    for t in range(n_trials):
+        n = patients[t]
+        y = dlts[t]
+        eliminated[:] = False
+        d = start
+        stopped = False
+        for i in range(n_cohorts):
+            y[d] += _cohort_dlts(u[t, i], cdf[d])
+            n[d] += cohort_size
+            if i == n_cohorts - 1:
+                break
+            nd = n[d]
+            if elim[nd] >= 0:
+                if y[d] >= elim[nd]:
+                    for k in range(d, ndose):
+                        eliminated[k] = True
+                    if d == 0:
+                        stopped = True
+                        break
+                if extra_safe and d == 0 and extra[nd] >= 0 and y[0] >= extra[nd]:
+                    stopped = True
+                    break
+            s = signal[nd, y[d]]
+            blocked_up = d == ndose - 1 or eliminated[d + 1]
+            if nd >= cap and (s == 0 or (d == 0 and s < 0) or (blocked_up and s > 0)):
+                break
+            if s > 0 and not blocked_up:
+                d += 1
+            elif s < 0 and d > 0:
+                d -= 1
+        if stopped:
+            selected[t] = -1
+        else:
+            selected[t] = _select_boin(
+                n, y, target, elim, extra, extra_safe, prior, tie_break, phat, weight, index, level
+            )
+
+
+@numba.njit(cache=True)
+def _too_toxic(n: int, y: int, accept_two_of_six: bool) -> bool:
+    if accept_two_of_six and n == 6 and y == 2:
+        return False
+    return y >= 2
+
+
+@numba.njit(cache=True)
+def _three_plus_three_mtd(n: NDArray[np.int64], y: NDArray[np.int64], confirm: bool, accept: bool) -> int:
+    needed = 6 if confirm else 3
+    best = -1
+    for k in range(n.shape[0]):
+        if _too_toxic(n[k], y[k], accept):
+            break
+        if n[k] >= needed and (n[k] == 6 or y[k] == 0):
+            best = k
+    return best
+
+
+@numba.njit(cache=True)
+def _simulate_three_plus_three(
+    u: NDArray[np.float64],
+    cdf: NDArray[np.float64],
+    start: int,
+    confirm: bool,
+    accept: bool,
+    selected: NDArray[np.int64],
+    patients: NDArray[np.int64],
+    dlts: NDArray[np.int64],
+) -> None:
+    """The 3+3 rule of `ThreePlusThree.decide`, cohort by cohort, for every trial."""
+    n_trials, n_cohorts = u.shape
+    ndose = cdf.shape[0]
+    for t in range(n_trials):
+        n = patients[t]
+        y = dlts[t]
+        d = start
+        for i in range(n_cohorts):
+            y[d] += _cohort_dlts(u[t, i], cdf[d])
+            n[d] += 3
+            ceiling = ndose
+            for k in range(ndose):
+                if _too_toxic(n[k], y[k], accept):
+                    ceiling = k
+                    break
+            if _too_toxic(n[d], y[d], accept):
+                if d == 0:
+                    break
+                lower = d - 1
+                if n[lower] == 0 or (n[lower] < 6 and confirm):
+                    d = lower
+                    continue
+                break
+            if n[d] == 3 and y[d] > 0:
+                continue
+            if y[d] == 2:
+                break
+            if d + 1 < ceiling:
+                d += 1
+                continue
+            if n[d] == 3 and confirm:
+                continue
+            break
+        selected[t] = _three_plus_three_mtd(n, y, confirm, accept)
+
+
+def _elimination_table(target: float, cutoff: float, max_n: int) -> NDArray[np.int64]:
+    return np.asarray(
+        [-1] + [calculate_elimination_count(n, target, cutoff) or -1 for n in range(1, max_n + 1)],
+        dtype=np.int64,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Everything a compiled loop needs, computed once per scenario."""
+
+    settings: DesignSettings
+    cdf: NDArray[np.float64]
+    signal: NDArray[np.int64]
+    elimination: NDArray[np.int64]
+    extra_safe: NDArray[np.int64]
+
+
+def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -> _Plan:
+    validate_settings(settings)
+    if len(true_tox) != settings.n_doses:
+        raise InputError.single("simulate", "true", f"{len(true_tox)} rates for {settings.n_doses} doses")
+    for i, p in enumerate(true_tox):
+        if not 0 <= p <= 1:
+            raise InputError.single("simulate", f"true[{i}]", f"a probability must lie in [0, 1], got {p}")
+    empty = np.zeros((1, 1), dtype=np.int64)
+    if settings.design == "3+3":
+        cdf = calculate_binomial_cdf(true_tox, THREE_PLUS_THREE_COHORT)
+        return _Plan(settings, cdf, empty, empty[0], empty[0])
+    assert settings.target is not None  # validate_settings guarantees it
+    target = settings.target
+    p_saf = BOIN_SAFE_FACTOR * target if settings.p_saf is None else settings.p_saf
+    p_tox = BOIN_TOXIC_FACTOR * target if settings.p_tox is None else settings.p_tox
+    validate_boin_target(target, p_saf, p_tox)
+    lambda_e, lambda_d = calculate_boin_lambdas(target, p_saf, p_tox)
+    max_n = n_cohorts * settings.cohort_size
+    table = tabulate_signals(BoinSignal(target, lambda_e, lambda_d, settings.cutoff_eli), max_n)
+    signal = np.zeros((max_n + 1, max_n + 1), dtype=np.int64)
+    for n, row in enumerate(table):
+        signal[n, : len(row)] = row
+    return _Plan(
+        settings,
+        calculate_binomial_cdf(true_tox, settings.cohort_size),
+        signal,
+        _elimination_table(target, settings.cutoff_eli, max_n),
+        _elimination_table(target, settings.cutoff_eli - settings.offset, max_n),
+    )
+
+
+def _run(plan: _Plan, u: NDArray[np.float64]) -> TrialResults:
+    settings = plan.settings
+    n_trials = u.shape[0]
+    selected = np.zeros(n_trials, dtype=np.int64)
+    patients = np.zeros((n_trials, settings.n_doses), dtype=np.int64)
+    dlts = np.zeros((n_trials, settings.n_doses), dtype=np.int64)
+    start = settings.start_dose - 1
+    if settings.design == "3+3":
+        _simulate_three_plus_three(
+            u,
+            plan.cdf,
+            start,
+            settings.confirm_mtd_with_six,
+            settings.accept_two_of_six,
+            selected,
+            patients,
+            dlts,
+        )
+    else:
+        assert settings.target is not None  # _plan checked it
+        _simulate_interval(
+            u,
+            plan.cdf,
+            settings.cohort_size,
+            start,
+            plan.signal,
+            plan.elimination,
+            plan.extra_safe,
+            settings.extra_safe,
+            settings.n_earlystop,
+            settings.target,
+            SELECTION_PRIOR,
+            SELECTION_TIE_BREAK,
+            selected,
+            patients,
+            dlts,
+        )
+    return TrialResults(selected, patients, dlts)
+
+
+def simulate_trials(
+    settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int, u: NDArray[np.float64]
+) -> TrialResults:
+    """Run one trial per row of `u` (uniforms per cohort) under `settings` and the true DLT rates."""
+    return _run(_plan(settings, true_tox, n_cohorts), u)
+
+
+def simulate_operating_characteristics(
+    settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int, n_trials: int, seed: int
+) -> OperatingCharacteristics:
+    """get.oc: selection %, mean patients and DLTs per dose, % stopped, mean sample size."""
+    if n_cohorts < 1:
+        raise InputError.single("simulate", "cohorts", f"must be at least 1, got {n_cohorts}")
+    if n_trials < 1:
+        raise InputError.single("simulate", "trials", f"must be at least 1, got {n_trials}")
+    plan = _plan(settings, true_tox, n_cohorts)
+    rng = np.random.default_rng(seed)
+    counts = np.zeros(settings.n_doses + 1, dtype=np.int64)
+    patient_sum = np.zeros(settings.n_doses)
+    dlt_sum = np.zeros(settings.n_doses)
+    done = 0
+    while done < n_trials:
+        block = min(TRIALS_PER_BLOCK, n_trials - done)
+        results = _run(plan, rng.random((block, n_cohorts)))
+        counts += np.bincount(results.selected + 1, minlength=settings.n_doses + 1)
+        patient_sum += results.patients.sum(axis=0)
+        dlt_sum += results.dlts.sum(axis=0)
+        done += block
+    return OperatingCharacteristics(
+        selection_pct=tuple(float(c) for c in 100.0 * counts[1:] / n_trials),
+        patients=tuple(float(x) for x in patient_sum / n_trials),
+        dlts=tuple(float(x) for x in dlt_sum / n_trials),
+        stop_pct=float(100.0 * counts[0] / n_trials),
+        mean_n=float(patient_sum.sum() / n_trials),
+        trials=n_trials,
+    )
+
+
+def calculate_exact_operating_characteristics(
+    settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int
+) -> OperatingCharacteristics:
+    """Exact operating characteristics by enumerating every cohort outcome through the pure design.
+
+    Feasible for designs that end after few cohorts (the 3+3); the check on the simulator. The trial
+    ends when the design stops or after `n_cohorts` cohorts, as in the simulation.
+    """
+    design = build_design(settings)
+    size = THREE_PLUS_THREE_COHORT if settings.design == "3+3" else settings.cohort_size
+    pmf = [binom.pmf(np.arange(size + 1), size, p) for p in true_tox]
+    k = settings.n_doses
+    selection = np.zeros(k + 1)
+    patients = np.zeros(k)
+    dlts = np.zeros(k)
+
+    def visit(
+        treated: tuple[int, ...], toxic: tuple[int, ...], dose: int, cohorts: int, weight: float
+    ) -> None:
+        if cohorts == n_cohorts:
+            finish(treated, toxic, weight)
+            return
+        for count in range(size + 1):
+            w = weight * float(pmf[dose - 1][count])
+            if w == 0.0:
+                continue
+            n = tuple(x + size * (i == dose - 1) for i, x in enumerate(treated))
+            y = tuple(x + count * (i == dose - 1) for i, x in enumerate(toxic))
+            decision = design.decide(outcomes_from_counts(n, y, dose))
+            if decision.stop or decision.next_dose is None or cohorts + 1 == n_cohorts:
+                finish(n, y, w)
+            else:
+                visit(n, y, decision.next_dose, cohorts + 1, w)
+
+    def finish(treated: tuple[int, ...], toxic: tuple[int, ...], weight: float) -> None:
+        mtd = select_mtd(outcomes_from_counts(treated, toxic, None), settings).mtd
+        selection[0 if mtd is None else mtd] += weight
+        patients[:] += weight * np.asarray(treated)
+        dlts[:] += weight * np.asarray(toxic)
+
+    visit((0,) * k, (0,) * k, settings.start_dose, 0, 1.0)
+    return OperatingCharacteristics(
+        selection_pct=tuple(float(x) for x in 100.0 * selection[1:]),
+        patients=tuple(float(x) for x in patients),
+        dlts=tuple(float(x) for x in dlts),
+        stop_pct=float(100.0 * selection[0]),
+        mean_n=float(patients.sum()),
+        trials=0,
+    )
