@@ -20,8 +20,8 @@ best case over the unknowns. See docs/classification-criteria.md for the reading
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
@@ -104,7 +104,8 @@ class _Items(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def values(self) -> dict[str, Tristate]:
-        return {name: getattr(self, name) for name in type(self).model_fields}
+        """Every item by name, in the model's field order."""
+        return dict(self.__dict__)
 
 
 class Acr1997Items(_Items):
@@ -227,37 +228,46 @@ class EularAcr2019Items(_Items):
 # Results.
 
 
-class _Result(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+# Plain frozen dataclasses, not pydantic models: a result is built for every record screened, and
+# building pydantic models cost more than the whole classification.
 
 
-class CountedCriterion(_Result):
-    """A criterion met and counted in the score: the highest weight of its domain."""
+@dataclass(frozen=True, slots=True)
+class CountedCriterion:
+    """A criterion met and counted in the score: the highest weight of its domain, with the present items
+    that meet it."""
 
     id: str
     domain: str
     kind: CriterionKind
     weight: int
-    items: tuple[str, ...] = Field(description="the present items that meet it")
+    items: tuple[str, ...]
 
 
-class RouteResult(_Result):
+@dataclass(frozen=True, slots=True)
+class RouteResult:
     """One way to classify (SLICC 2012 has two) and whether it does."""
 
     rule: str
     result: Classification
 
 
-class ClassificationResult(_Result):
+@dataclass(frozen=True, slots=True)
+class ClassificationResult:
+    """`score` counts the criteria known to be met (for ACR 1997 and SLICC 2012, their number);
+    `worst_case_score` and `best_case_score` are the lowest and highest score over every filling-in of the
+    unknown items; `threshold` is what the set requires; `missing` names the unknown items that could
+    still change the score or the result."""
+
     criteria_set: CriteriaSet
     result: Classification
-    score: int = Field(description="score (or count) of the criteria known to be met")
-    worst_case_score: int = Field(description="the lowest score over every filling-in of the unknown items")
-    best_case_score: int = Field(description="the highest score over every filling-in of the unknown items")
-    threshold: int = Field(description="the score (or count) the criteria set requires")
+    score: int
+    worst_case_score: int
+    best_case_score: int
+    threshold: int
     counted: tuple[CountedCriterion, ...]
     routes: tuple[RouteResult, ...]
-    missing: tuple[str, ...] = Field(description="unknown items that could still change the score or result")
+    missing: tuple[str, ...]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -339,6 +349,15 @@ class CriteriaSpec:
     criteria: tuple[Criterion, ...]
     routes: tuple[Route, ...]
     threshold: int
+    negatable: tuple[str, ...] = field(init=False)
+    """Items some criterion needs absent (the only non-monotone reads)."""
+    reads: tuple[str, ...] = field(init=False)
+    """Items the rules read directly."""
+
+    def __post_init__(self) -> None:
+        negatable = dict.fromkeys(name for c in self.criteria for name in c.absent_items)
+        object.__setattr__(self, "negatable", tuple(negatable))
+        object.__setattr__(self, "reads", tuple(dict.fromkeys(n for r in self.routes for n in r.reads)))
 
 
 def _counted_criterion(
@@ -541,25 +560,38 @@ class _Case:
     tally: Tally
 
 
+def _case_pair(
+    spec: CriteriaSpec, values: Mapping[str, Tristate], status: list[Tristate]
+) -> tuple[_Case, _Case]:
+    """(best, worst): a monotone criterion that is unknown is met in the best case, not in the worst."""
+    if None not in status and all(values[name] is not None for name in spec.reads):
+        case = _Case(
+            {n: values[n] is True for n in spec.reads}, _tally(spec.criteria, [s is True for s in status])
+        )
+        return case, case
+    return (
+        _Case(
+            {n: values[n] is not False for n in spec.reads},
+            _tally(spec.criteria, [s is not False for s in status]),
+        ),
+        _Case({n: values[n] is True for n in spec.reads}, _tally(spec.criteria, [s is True for s in status])),
+    )
+
+
 def _cases(
     spec: CriteriaSpec, values: Mapping[str, Tristate], status: list[Tristate]
-) -> Iterator[tuple[_Case, _Case]]:
+) -> list[tuple[_Case, _Case]]:
     """(best, worst) completions of the unknown items, one pair per filling of the unknown items that
     some criterion needs absent. With those fixed, every criterion and every rule is monotone in the
-    remaining items, so all-present is the best case and all-absent the worst: this is exact. And a
-    monotone criterion that is unknown is met in the best case and not in the worst."""
-    negated = sorted({name for c in spec.criteria for name in c.absent_items if values[name] is None})
-    reads = {name for route in spec.routes for name in route.reads}
+    remaining items, so all-present is the best case and all-absent the worst: this is exact."""
+    negated = [name for name in spec.negatable if values[name] is None]
+    if not negated:
+        return [_case_pair(spec, values, status)]
+    pairs = []
     for filling in itertools.product((False, True), repeat=len(negated)):
-        fixed = {**values, **dict(zip(negated, filling, strict=True))} if negated else values
-        status = [c.assess(fixed) for c in spec.criteria]
-        yield (
-            _Case(
-                {n: fixed[n] is not False for n in reads},
-                _tally(spec.criteria, [s is not False for s in status]),
-            ),
-            _Case({n: fixed[n] is True for n in reads}, _tally(spec.criteria, [s is True for s in status])),
-        )
+        fixed = {**values, **dict(zip(negated, filling, strict=True))}
+        pairs.append(_case_pair(spec, fixed, [c.assess(fixed) for c in spec.criteria]))
+    return pairs
 
 
 def _decision(can_classify: bool, can_fail: bool) -> Classification:
@@ -584,24 +616,20 @@ def _missing(
         if known is None and criterion.weight > floor.get(criterion.domain, 0):
             relevant.update((*criterion.any_of, *criterion.all_of, *criterion.absent_items))
     if result is Classification.UNKNOWN:
-        relevant.update(name for route in spec.routes for name in route.reads)
+        relevant.update(spec.reads)
     return tuple(name for name, value in values.items() if value is None and name in relevant)
 
 
 def _classify(spec: CriteriaSpec, items: _Items) -> ClassificationResult:
     values = items.values()
     status = [c.assess(values) for c in spec.criteria]
-    cases = list(_cases(spec, values, status))
-
-    def decide(rules: tuple[Route, ...]) -> Classification:
-        return _decision(
-            can_classify=any(any(r.decide(best.reads, best.tally) for r in rules) for best, _ in cases),
-            can_fail=any(not any(r.decide(worst.reads, worst.tally) for r in rules) for _, worst in cases),
-        )
-
+    cases = _cases(spec, values, status)
+    # Per case, which rules classify its best and its worst completion.
+    best_ok = [[r.decide(best.reads, best.tally) for r in spec.routes] for best, _ in cases]
+    worst_ok = [[r.decide(worst.reads, worst.tally) for r in spec.routes] for _, worst in cases]
+    result = _decision(can_classify=any(map(any, best_ok)), can_fail=not all(map(any, worst_ok)))
     counted = _highest_per_domain(spec.criteria, [s is True for s in status])
-    result = decide(spec.routes)
-    return ClassificationResult.model_construct(
+    return ClassificationResult(
         criteria_set=spec.name,
         result=result,
         score=sum(c.weight for c in counted),
@@ -609,13 +637,22 @@ def _classify(spec: CriteriaSpec, items: _Items) -> ClassificationResult:
         best_case_score=max(best.tally.score for best, _ in cases),
         threshold=spec.threshold,
         counted=tuple(
-            CountedCriterion.model_construct(
+            CountedCriterion(
                 id=c.id, domain=c.domain, kind=c.kind, weight=c.weight, items=c.items_met(values)
             )
             for c in counted
         ),
-        routes=tuple(RouteResult.model_construct(rule=r.rule, result=decide((r,))) for r in spec.routes),
-        missing=_missing(spec, values, status, result),
+        routes=tuple(
+            RouteResult(
+                rule=route.rule,
+                result=_decision(
+                    can_classify=any(ok[index] for ok in best_ok),
+                    can_fail=not all(ok[index] for ok in worst_ok),
+                ),
+            )
+            for index, route in enumerate(spec.routes)
+        ),
+        missing=_missing(spec, values, status, result) if None in values.values() else (),
     )
 
 
