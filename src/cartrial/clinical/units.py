@@ -11,12 +11,21 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-
-import pint
+from typing import TYPE_CHECKING
 
 from cartrial.errors import InputError
 
-_UNITS: pint.UnitRegistry[Decimal] = pint.UnitRegistry(non_int_type=Decimal)
+if TYPE_CHECKING:
+    import pint
+
+
+@lru_cache(maxsize=1)
+def unit_registry() -> pint.UnitRegistry[Decimal]:
+    """pint's registry in decimal arithmetic, built once on first use (it takes about half a second)."""
+    import pint
+
+    return pint.UnitRegistry(non_int_type=Decimal)
+
 
 # Creatinine 1 mg/dL = 88.4 µmol/L: the conventional SI factor (molar mass 113.12 g/mol),
 # reference/clinical.md §1 ("2.5 mg/dL ≈ 221 µmol/L").
@@ -98,20 +107,24 @@ DISPLAY_UNIT: dict[str, str] = {"1/nL": "10^9/L", "umol/L": "µmol/L", "g/day": 
 @lru_cache(maxsize=1024)
 def pint_unit(unit: str, field: str) -> pint.Unit:
     """Read a unit as written on a lab report; an unknown unit is an error naming `field`."""
+    from pint.errors import DefinitionSyntaxError, UndefinedUnitError
+
     written = unit.strip()
     spelled = _SPELLINGS.get(written.lower().replace(" ", ""), written)
     try:
-        return _UNITS.parse_units(spelled.replace("µ", "u"))
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, AttributeError):
+        return unit_registry().parse_units(spelled.replace("µ", "u"))
+    except (UndefinedUnitError, DefinitionSyntaxError, ValueError, AttributeError):
         raise InputError.single("lab", field, f"unknown unit {unit!r}") from None
 
 
 @lru_cache(maxsize=1024)
 def _factor(from_unit: str, to_unit: str, field: str) -> Decimal:
+    from pint.errors import DimensionalityError
+
     source, target = pint_unit(from_unit, field), pint_unit(to_unit, field)
     try:
-        return Decimal(_UNITS.Quantity(Decimal(1), source).to(target).magnitude)
-    except pint.errors.DimensionalityError:
+        return Decimal(unit_registry().Quantity(Decimal(1), source).to(target).magnitude)
+    except DimensionalityError:
         raise InputError.single(
             "lab", field, f"unit {from_unit!r} cannot be converted to {DISPLAY_UNIT.get(to_unit, to_unit)}"
         ) from None
