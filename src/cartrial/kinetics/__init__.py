@@ -13,21 +13,47 @@ from cartrial.kinetics.model import (
     SubjectNca,
 )
 from cartrial.kinetics.nca import PPTEST, TESTCD, NcaArrays, calculate_nca, calculate_nca_arrays
+from cartrial.kinetics.pd import (
+    DEFAULT_B_CELL_THRESHOLD_PER_UL,
+    BCellDepletion,
+    ChangeFromBaseline,
+    MarkerSeries,
+    Observation,
+    assess_b_cell_depletion,
+    calculate_change_from_baseline,
+)
+from cartrial.kinetics.summary import (
+    DoseSummary,
+    MeanCurve,
+    calculate_geometric_mean_curves,
+    summarise_by_dose,
+)
 
 __all__ = [
+    "DEFAULT_B_CELL_THRESHOLD_PER_UL",
     "DEFAULT_INTERVALS",
     "PPTEST",
     "TESTCD",
+    "BCellDepletion",
     "BlqRule",
+    "ChangeFromBaseline",
     "ConcentrationProfile",
+    "DoseSummary",
     "Interval",
     "LambdaZOverride",
     "LambdaZPoints",
+    "MarkerSeries",
+    "MeanCurve",
     "NcaArrays",
     "NcaMethod",
     "NcaParameter",
     "NcaSettings",
+    "Observation",
     "SubjectNca",
+    "assess_b_cell_depletion",
+    "calculate_change_from_baseline",
+    "calculate_geometric_mean_curves",
     "calculate_nca",
     "calculate_nca_arrays",
+    "summarise_by_dose",
 ]
