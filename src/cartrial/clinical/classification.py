@@ -320,6 +320,7 @@ class Criterion:
         return met
 
     def items_met(self, values: Mapping[str, Tristate]) -> tuple[str, ...]:
+        """The present items that meet this criterion (for display: which evidence counted)."""
         return tuple(name for name in (*self.all_of, *self.any_of) if values[name] is True)
 
 
@@ -337,6 +338,10 @@ Decide = Callable[[Mapping[str, bool], Tally], bool]
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """One way a criteria set classifies: `decide` judges one complete set of items from its tally and
+    the items it reads directly. Every rule is monotone in the items (more present never un-classifies)
+    once the items some criterion needs absent are fixed; `_cases` relies on that."""
+
     rule: str
     decide: Decide
     reads: tuple[str, ...] = ()
@@ -345,6 +350,8 @@ class Route:
 
 @dataclass(frozen=True, slots=True)
 class CriteriaSpec:
+    """A criteria set as data: its criteria, the rules that classify (any one suffices), its threshold."""
+
     name: CriteriaSet
     criteria: tuple[Criterion, ...]
     routes: tuple[Route, ...]
