@@ -11,7 +11,9 @@ from cartrial.safety.dlt import (
     to_escalation_patients,
 )
 from cartrial.safety.events import AdverseEvent, GradeChange, SubjectSafety
+from cartrial.safety.icaht import IcahtResult, IcahtSettings, NeutrophilCourse, grade_icaht
 from cartrial.safety.icans import IcansAssessment, IceItems, calculate_ice_score, grade_icans
+from cartrial.safety.iec_hs import IecHsAssessment, grade_iec_hs
 from cartrial.safety.labs import Finding, IggResult, LabResult, assess_hypogammaglobulinaemia, grade_lab
 from cartrial.safety.result import Driver, GradeResult
 
@@ -26,17 +28,23 @@ __all__ = [
     "Finding",
     "GradeChange",
     "GradeResult",
+    "IcahtResult",
+    "IcahtSettings",
     "IcansAssessment",
     "IceItems",
+    "IecHsAssessment",
     "IggResult",
     "LabResult",
+    "NeutrophilCourse",
     "SubjectSafety",
     "adjudicate_dlt",
     "assess_hypogammaglobulinaemia",
     "calculate_ice_score",
     "compile_dlt_rules",
     "grade_crs",
+    "grade_icaht",
     "grade_icans",
+    "grade_iec_hs",
     "grade_lab",
     "to_escalation_patients",
 ]
