@@ -64,3 +64,15 @@ def test_unit_round_trip_is_identity(value: Decimal) -> None:
 def test_format_decimal() -> None:
     assert format_decimal(Decimal("221.00")) == "221"
     assert format_decimal(Decimal("3E+1")) == "30"
+
+
+@pytest.mark.parametrize("unit", ["10⁹/L", "/mm³", "cells/mm³"])
+def test_superscript_powers_are_read(unit: str) -> None:
+    value = Decimal(150) if unit == "10⁹/L" else Decimal(150_000)
+    assert to_canonical(Analyte.PLATELETS, value, unit) == 150
+
+
+@pytest.mark.parametrize("unit", ["(", "1/0", "0/0", "\x01", ""])
+def test_malformed_unit_text_is_bad_input_not_a_crash(unit: str) -> None:
+    with pytest.raises(InputError):
+        to_canonical(Analyte.IGA, Decimal(1), unit, "labs.0.unit")

@@ -8,6 +8,7 @@ know, or one of the wrong dimension for the analyte, is an `InputError` naming t
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -51,6 +52,7 @@ _SPELLINGS: dict[str, str] = {
     "/mm3": "1/mm**3",
     "/mm^3": "1/mm**3",
     "cells/mm3": "1/mm**3",
+    "cells/mm^3": "1/mm**3",
     "g/24h": "g/day",
     "mg/24h": "mg/day",
     "g/24 h": "g/day",
@@ -62,6 +64,15 @@ _SPELLINGS: dict[str, str] = {
     "°c": "degC",
     "c": "degC",
 }
+
+
+# Lab reports write powers as superscripts ("10⁹/L", "/mm³"): read them as "^9", "^3".
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+
+
+def _plain_powers(unit: str) -> str:
+    return _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPT_DIGITS), unit)
 
 
 class Analyte(StrEnum):
@@ -107,13 +118,11 @@ DISPLAY_UNIT: dict[str, str] = {"1/nL": "10^9/L", "umol/L": "µmol/L", "g/day": 
 @lru_cache(maxsize=1024)
 def pint_unit(unit: str, field: str) -> pint.Unit:
     """Read a unit as written on a lab report; an unknown unit is an error naming `field`."""
-    from pint.errors import DefinitionSyntaxError, UndefinedUnitError
-
-    written = unit.strip()
+    written = _plain_powers(unit.strip())
     spelled = _SPELLINGS.get(written.lower().replace(" ", ""), written)
     try:
-        return unit_registry().parse_units(spelled.replace("µ", "u"))
-    except (UndefinedUnitError, DefinitionSyntaxError, ValueError, AttributeError):
+        return unit_registry().parse_units(spelled.replace("µ", "u").replace("μ", "u"))
+    except Exception:  # pint's parser raises a dozen error types on malformed text ("(", "1/0", ...)
         raise InputError.single("lab", field, f"unknown unit {unit!r}") from None
 
 
