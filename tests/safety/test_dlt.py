@@ -324,5 +324,7 @@ def test_other_bad_subject_input_is_named() -> None:
     future = _event("c", "crs", [(_at(days=40), 1)])
     assert _fields({}, [future]) == {"adverse_events"}
     assert _fields({"evaluation_at": _at(days=-1).isoformat()}, []) == {"evaluation_at"}
+    after_withdrawal = _event("c", "crs", [(_at(days=12), 1)])
+    assert _fields({"off_study_at": _at(days=10).isoformat()}, [after_withdrawal]) == {"adverse_events"}
     twice = _event("c", "crs", [(_at(days=2), 1)])
     assert _fields({}, [twice, twice]) == {"adverse_events"}

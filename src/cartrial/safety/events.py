@@ -158,4 +158,10 @@ class SubjectSafety(FrozenInput):
                     f"adverse_events[{index}] ({event.id}) is recorded up to {event.last_recorded}, "
                     f"after evaluation_at ({evaluation})"
                 )
+            off_study = info.data.get("off_study_at")
+            if off_study is not None and event.last_recorded > off_study:
+                raise ValueError(
+                    f"adverse_events[{index}] ({event.id}) is recorded up to {event.last_recorded}, "
+                    f"after off_study_at ({off_study})"
+                )
         return events
