@@ -1,6 +1,6 @@
 """Regenerate the bundled demo pool.
 
-    python -m cartrial.synthetic > src/cartrial/data/demo/screening-pool.jsonl
+python -m cartrial.synthetic > src/cartrial/data/demo/screening-pool.jsonl
 """
 
 import json
