@@ -248,3 +248,20 @@ def test_scaling_values_scales_cmax_and_auc_only(p: ConcentrationProfile, k: flo
     half_life, half_life_k = base.value("LAMZHL", INF), times_k.value("LAMZHL", INF)
     if half_life is not None and half_life_k is not None:
         assert half_life_k == pytest.approx(half_life, rel=1e-9)
+
+
+def test_half_life_matches_pknca_unit_tests() -> None:
+    """Expected values from PKNCA 0.12 tests/testthat/test-half.life.R."""
+    p = profile([0, 1, 2, 3], [1, 0.5, 0.25, 0.1251])
+    assert one(p, [INF]).value("LAMZHL", INF) == pytest.approx(1.000577, abs=1e-5)
+    with_tmax = one(p, [INF], allow_tmax_in_half_life=True, adj_r_squared_factor=0.1)
+    assert with_tmax.value("LAMZHL", INF) == pytest.approx(1.000346, abs=1e-5)
+    assert with_tmax.value("LAMZ", INF) == pytest.approx(0.6929073, abs=1e-6)
+    assert with_tmax.value("LAMZNPT", INF) == 4
+    assert with_tmax.value("CLSTP", INF) == pytest.approx(0.12507, abs=1e-5)
+    assert with_tmax.value("LAMZSPN", INF) == pytest.approx(2.998962, abs=1e-5)
+    manual = LambdaZOverride(subject="S1", reason="all points", include_times=(0, 1, 2, 3, 4, 5))
+    q = profile([0, 1, 2, 3, 4, 5], [3, 1, 0.5, 0.13, 0.12, 0.113])
+    r = calculate_nca([q], [INF], overrides=[manual])[0]
+    assert r.value("LAMZHL", INF) == pytest.approx(1.00653, abs=1e-4)
+    assert r.value("LAMZHL", INF) != one(q, [INF]).value("LAMZHL", INF)

@@ -236,10 +236,14 @@ def draw_profiles(profiles: Sequence[ConcentrationProfile], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     curves = calculate_geometric_mean_curves(profiles)
-    fig, axes = plt.subplots(1, len(curves), figsize=(4.5 * len(curves), 4), sharey=True, squeeze=False)
+    columns = min(4, len(curves))
+    rows = -(-len(curves) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.5 * columns, 4 * rows), sharey=True, squeeze=False)
+    for unused in axes.flat[len(curves) :]:
+        unused.set_visible(False)
     positive = [v for p in profiles for v in p.nca_values if v > 0]
     floor = min(positive) / 10 if positive else 1.0
-    for axis, curve in zip(axes[0], curves, strict=True):
+    for axis, curve in zip(axes.flat, curves, strict=False):
         for profile in (p for p in profiles if p.dose == curve.dose):
             measured = [(t, v) for t, v in zip(profile.times, profile.nca_values, strict=True) if v > 0]
             blq = [
@@ -264,7 +268,8 @@ def draw_profiles(profiles: Sequence[ConcentrationProfile], path: Path) -> None:
         axis.set_title(f"dose {curve.dose:g}")
         axis.set_xlabel("days from infusion")
         axis.legend(fontsize="small")
-    axes[0][0].set_ylabel("value (log scale); ▽ = BLQ")
+    for row in axes:
+        row[0].set_ylabel("value (log scale); ▽ = BLQ")
     fig.tight_layout()
     try:
         fig.savefig(path, format=suffix[1:])
