@@ -119,3 +119,18 @@ def test_schemas(name: str, title: str) -> None:
     result = runner.invoke(app, ["schema", name])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["title"] == title
+
+
+def test_grade_iec_hs_and_icaht_examples() -> None:
+    iec_hs = runner.invoke(app, ["grade", "iec-hs", str(EXAMPLES / "iec-hs.json"), "--json"])
+    assert iec_hs.exit_code == 0, iec_hs.output
+    assert json.loads(iec_hs.stdout)["grade"] == 3
+    # Interpolated by hand: ANC <= 500/µL on days 2-12 (11 days), <= 100/µL on days 4-7 (4 days);
+    # after day 30, two tests <= 1500/µL and none <= 1000/µL.
+    icaht = runner.invoke(app, ["grade", "icaht", str(EXAMPLES / "anc-course.json"), "--json"])
+    assert icaht.exit_code == 0, icaht.output
+    shown = json.loads(icaht.stdout)
+    assert (shown["early"]["grade"], shown["late"]["grade"], shown["unknown"]) == (2, 1, [])
+    assert shown["early"]["drivers"][0]["finding"] == "11 days in days 0-30"
+    bad = runner.invoke(app, ["grade", "icaht", str(EXAMPLES / "anc-course.json"), "--counting", "x"])
+    assert bad.exit_code == 2

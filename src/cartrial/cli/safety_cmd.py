@@ -6,12 +6,15 @@ import json
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
 from cartrial.errors import InputError
+
+if TYPE_CHECKING:
+    from cartrial.safety.result import GradeResult
 
 grade_app = typer.Typer(help="Grade one assessment: CRS, ICANS (ASTCT 2019) or a lab (CTCAE v5.0).")
 
@@ -28,8 +31,17 @@ def load_json(path: Path, text: str | None = None) -> Any:
 
 
 def _grade(kind: str, path: Path, as_json: bool) -> None:
-    from cartrial.safety import CrsAssessment, IcansAssessment, LabResult, grade_crs, grade_icans, grade_lab
-    from cartrial.safety.result import GradeResult, parse_input
+    from cartrial.safety import (
+        CrsAssessment,
+        IcansAssessment,
+        IecHsAssessment,
+        LabResult,
+        grade_crs,
+        grade_icans,
+        grade_iec_hs,
+        grade_lab,
+    )
+    from cartrial.safety.result import parse_input
 
     data = load_json(path)
     try:
@@ -38,13 +50,19 @@ def _grade(kind: str, path: Path, as_json: bool) -> None:
             result = grade_crs(parse_input(CrsAssessment, data, str(path)))
         elif kind == "icans":
             result = grade_icans(parse_input(IcansAssessment, data, str(path)))
+        elif kind == "iec-hs":
+            result = grade_iec_hs(parse_input(IecHsAssessment, data, str(path)))
         else:
             result = grade_lab(parse_input(LabResult, data, str(path)))
     except InputError as exc:
         fail_bad_input(exc)
     if as_json:
         print_json(result.to_json())
-        return
+    else:
+        _render(result)
+
+
+def _render(result: GradeResult) -> None:
     stdout.print(f"[bold]{result.scale}: grade {result.grade}[/]", highlight=False)
     for driver in result.drivers:
         stdout.print(f"  {driver.domain} (grade {driver.grade}): {driver.finding}", highlight=False)
@@ -76,6 +94,51 @@ def grade_lab_command(
 ) -> None:
     """Grade a laboratory result by CTCAE v5.0."""
     _grade("lab", file, as_json)
+
+
+@grade_app.command("iec-hs")
+def grade_iec_hs_command(
+    file: Path = typer.Argument(..., help="IEC-HS assessment JSON (see docs/safety.md)"),
+    as_json: bool = _JSON_OPTION,
+) -> None:
+    """Identify and grade IEC-HS by the ASTCT 2023 consensus."""
+    _grade("iec-hs", file, as_json)
+
+
+@grade_app.command("icaht")
+def grade_icaht_command(
+    file: Path = typer.Argument(..., help="ANC course JSON: {unit, measurements: [{day, value}]}"),
+    counting: str = typer.Option("cumulative", help="cumulative (consensus) or longest_episode"),
+    as_json: bool = typer.Option(False, "--json", help="print {early, late, unknown} as JSON"),
+) -> None:
+    """Grade early and late ICAHT (EHA/EBMT 2023) from the neutrophil course."""
+    from cartrial.safety import IcahtSettings, NeutrophilCourse, grade_icaht
+    from cartrial.safety.result import parse_input
+
+    if counting not in ("cumulative", "longest_episode"):
+        fail_bad_input(InputError.single("--counting", "counting", "must be cumulative or longest_episode"))
+    data = load_json(file)
+    try:
+        course = parse_input(NeutrophilCourse, data, str(file))
+    except InputError as exc:
+        fail_bad_input(exc)
+    result = grade_icaht(
+        course, IcahtSettings(counting="cumulative" if counting == "cumulative" else "longest_episode")
+    )
+    if as_json:
+        print_json(
+            {
+                "early": None if result.early is None else result.early.to_json(),
+                "late": None if result.late is None else result.late.to_json(),
+                "unknown": list(result.unknown),
+            }
+        )
+        return
+    for phase in (result.early, result.late):
+        if phase is not None:
+            _render(phase)
+    for reason in result.unknown:
+        stdout.print(f"unknown: {reason}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
