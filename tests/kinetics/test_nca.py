@@ -236,8 +236,10 @@ def test_linear_auc_is_additive_over_adjacent_intervals(p: ConcentrationProfile,
 
 
 @settings(max_examples=40, deadline=None)
-@given(profiles_strategy, st.sampled_from([0.5, 2.0, 10.0, 1000.0]))
+@given(profiles_strategy, st.sampled_from([0.5, 2.0, 16.0, 1024.0]))
 def test_scaling_values_scales_cmax_and_auc_only(p: ConcentrationProfile, k: float) -> None:
+    # Powers of 2 scale floats exactly, so the up/down comparisons of the integration rule are the same
+    # (with k = 10, 0.010000000000000002 > 0.01 can become a tie and switch a segment to linear).
     base, times_k = one(p, [INF]), one(scaled(p, k), [INF])
     for testcd in ("CMAX", "AUCLST", "AUCIFO"):
         before, after = base.value(testcd, INF), times_k.value(testcd, INF)
