@@ -67,11 +67,22 @@ def test_dlt_jsonl_gives_one_line_each_and_the_escalation_input() -> None:
         ("S-03", "pending"),
     ]
     escalation = runner.invoke(app, ["dlt", str(EXAMPLES / "cohort.jsonl"), "--escalation"])
-    assert json.loads(escalation.stdout) == [
-        {"dose_level": 2, "dlt": "no", "followup_days": 28.0},
-        {"dose_level": 2, "dlt": "yes", "followup_days": 28.0},
-        {"dose_level": 2, "dlt": "pending", "followup_days": 15.0},
-    ]
+    state = json.loads(escalation.stdout)
+    assert state == {
+        "patients": [
+            {"id": "S-01", "dose_level": 2, "dlt": "no", "followup_days": 28.0},
+            {"id": "S-02", "dose_level": 2, "dlt": "yes", "followup_days": 28.0},
+            {"id": "S-03", "dose_level": 2, "dlt": "pending", "followup_days": 15.0},
+        ]
+    }
+
+
+def test_escalation_output_is_read_by_the_escalation_engine(tmp_path: Path) -> None:
+    escalation = runner.invoke(app, ["dlt", str(EXAMPLES / "cohort.jsonl"), "--escalation"])
+    state = tmp_path / "state.json"
+    state.write_text(escalation.stdout)
+    result = runner.invoke(app, ["escalate", str(state), "--json"])
+    assert result.exit_code == 0, result.output
 
 
 def test_dlt_bad_line_names_line_and_field_and_prints_nothing(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from cartrial.safety.dlt import (
     adjudicate_dlt,
     compile_dlt_rules,
     to_escalation_patients,
+    to_escalation_state,
 )
 from cartrial.safety.events import SubjectSafety
 from cartrial.safety.result import parse_input
@@ -271,11 +272,16 @@ def test_escalation_input_leaves_out_the_non_evaluable() -> None:
     ]
     patients = to_escalation_patients(cohort)
     assert patients == (
-        EscalationPatient(2, "no", 28.0),
-        EscalationPatient(2, "yes", 28.0),
-        EscalationPatient(2, "pending", 7.0),
+        EscalationPatient("S-001", 2, "no", 28.0),
+        EscalationPatient("S-001", 2, "yes", 28.0),
+        EscalationPatient("S-001", 2, "pending", 7.0),
     )
-    assert patients[2].to_json() == {"dose_level": 2, "dlt": "pending", "followup_days": 7.0}
+    assert to_escalation_state(cohort)["patients"][2] == {
+        "id": "S-001",
+        "dose_level": 2,
+        "dlt": "pending",
+        "followup_days": 7.0,
+    }
 
 
 def test_unknown_rule_kind_and_bad_parameters_are_named() -> None:

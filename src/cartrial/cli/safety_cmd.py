@@ -173,12 +173,14 @@ def dlt(
     protocol_file: Path | None = typer.Option(None, "--protocol-file", help="a protocol TOML file instead"),
     as_json: bool = typer.Option(False, "--json", help="print JSON (JSONL input: one line per subject)"),
     escalation: bool = typer.Option(
-        False, "--escalation", help="print the cohort as escalation input: [{dose_level, dlt, followup_days}]"
+        False,
+        "--escalation",
+        help='print the cohort as escalation state: {"patients": [{id, dose_level, dlt, followup_days}]}',
     ),
 ) -> None:
     """Adjudicate DLTs for one subject or a cohort against the protocol's DLT rules and window."""
     from cartrial.cli.protocol_cmd import load_protocol_option
-    from cartrial.safety import SubjectSafety, adjudicate_dlt, compile_dlt_rules, to_escalation_patients
+    from cartrial.safety import SubjectSafety, adjudicate_dlt, compile_dlt_rules, to_escalation_state
     from cartrial.safety.result import parse_input
 
     protocol = load_protocol_option(protocol_version, protocol_file)
@@ -196,7 +198,7 @@ def dlt(
         fail_bad_input(exc)
     adjudications = [adjudicate_dlt(subject, rules) for subject in subjects]
     if escalation:
-        print_json([patient.to_json() for patient in to_escalation_patients(adjudications)])
+        print_json(to_escalation_state(adjudications))
     elif as_json and file.suffix.lower() in _LINE_SUFFIXES:
         for adjudication in adjudications:
             sys.stdout.write(json.dumps(adjudication.to_json(), ensure_ascii=False) + "\n")

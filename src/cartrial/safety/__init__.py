@@ -9,6 +9,7 @@ from cartrial.safety.dlt import (
     adjudicate_dlt,
     compile_dlt_rules,
     to_escalation_patients,
+    to_escalation_state,
 )
 from cartrial.safety.events import AdverseEvent, GradeChange, SubjectSafety
 from cartrial.safety.icaht import IcahtResult, IcahtSettings, NeutrophilCourse, grade_icaht
@@ -47,4 +48,5 @@ __all__ = [
     "grade_iec_hs",
     "grade_lab",
     "to_escalation_patients",
+    "to_escalation_state",
 ]

@@ -446,12 +446,18 @@ def adjudicate_dlt(subject: SubjectSafety, rules: DltRules) -> DltAdjudication:
 class EscalationPatient:
     """One patient as the escalation engine reads it: dose level, DLT yes/no/pending, follow-up days."""
 
+    id: str
     dose_level: int
     dlt: Literal["yes", "no", "pending"]
     followup_days: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"dose_level": self.dose_level, "dlt": self.dlt, "followup_days": self.followup_days}
+        return {
+            "id": self.id,
+            "dose_level": self.dose_level,
+            "dlt": self.dlt,
+            "followup_days": self.followup_days,
+        }
 
 
 _ESCALATION_DLT: dict[DltStatus, Literal["yes", "no", "pending"]] = {
@@ -464,7 +470,12 @@ _ESCALATION_DLT: dict[DltStatus, Literal["yes", "no", "pending"]] = {
 def to_escalation_patients(adjudications: Iterable[DltAdjudication]) -> tuple[EscalationPatient, ...]:
     """A cohort's adjudications as escalation input; subjects known not to be DLT-evaluable are left out."""
     return tuple(
-        EscalationPatient(a.dose_level, _ESCALATION_DLT[a.status], a.followup_days)
+        EscalationPatient(a.subject_id, a.dose_level, _ESCALATION_DLT[a.status], a.followup_days)
         for a in adjudications
         if a.evaluable is not False
     )
+
+
+def to_escalation_state(adjudications: Iterable[DltAdjudication]) -> dict[str, Any]:
+    """The escalation state document, `{"patients": [...]}`, in the order given (order of treatment)."""
+    return {"patients": [patient.to_json() for patient in to_escalation_patients(adjudications)]}
