@@ -334,3 +334,17 @@ def test_other_bad_subject_input_is_named() -> None:
     assert _fields({"off_study_at": _at(days=10).isoformat()}, [after_withdrawal]) == {"adverse_events"}
     twice = _event("c", "crs", [(_at(days=2), 1)])
     assert _fields({}, [twice, twice]) == {"adverse_events"}
+
+
+def test_a_72_hour_clock_started_in_the_window_may_run_past_its_end() -> None:
+    late_crs = [_event("c", "crs", [(_at(days=27, hours=12), 3)])]
+    pending = adjudicate_dlt(_subject(late_crs, evaluation=_at(days=29)), RULES)
+    assert (pending.status, pending.rule, pending.followup_days) == ("pending", "crs-grade3-persisting", 28.0)
+    met = adjudicate_dlt(_subject(late_crs, evaluation=_at(days=31)), RULES)
+    assert (met.status, met.dlt_at) == ("dlt", _at(days=30, hours=12))
+
+
+def test_a_dlt_at_the_wrong_dose_is_reported_but_not_evaluable() -> None:
+    result = adjudicate_dlt(_subject(_crs_grade3_for(80), infused_at_assigned_dose=False), RULES)
+    assert (result.status, result.evaluable) == ("dlt", False)
+    assert to_escalation_patients([result]) == ()
