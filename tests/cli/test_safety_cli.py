@@ -145,3 +145,12 @@ def test_grade_iec_hs_and_icaht_examples() -> None:
     assert shown["early"]["drivers"][0]["finding"] == "11 days in days 0-30"
     bad = runner.invoke(app, ["grade", "icaht", str(EXAMPLES / "anc-course.json"), "--counting", "x"])
     assert bad.exit_code == 2
+
+
+def test_igg_finding_with_threshold_setting() -> None:
+    default = runner.invoke(app, ["grade", "igg", str(EXAMPLES / "igg.json"), "--json"])
+    assert default.exit_code == 0, default.output
+    assert json.loads(default.stdout)["present"] is True  # 380 mg/dL = 3.8 g/L < 4 g/L
+    lower = runner.invoke(app, ["grade", "igg", str(EXAMPLES / "igg.json"), "--threshold", "3.8", "--json"])
+    assert json.loads(lower.stdout)["present"] is False  # 3.8 g/L is not below 3.8 g/L
+    assert runner.invoke(app, ["grade", "igg", str(EXAMPLES / "igg.json"), "--threshold", "x"]).exit_code == 2

@@ -141,6 +141,38 @@ def grade_icaht_command(
         stdout.print(f"unknown: {reason}", highlight=False)
 
 
+@grade_app.command("igg")
+def assess_igg_command(
+    file: Path = typer.Argument(..., help="IgG result JSON: {value, unit}"),
+    threshold_g_per_l: str = typer.Option("4", "--threshold", help="IgG threshold in g/L (protocol setting)"),
+    as_json: bool = typer.Option(False, "--json", help="print {finding, present, detail} as JSON"),
+) -> None:
+    """Hypogammaglobulinaemia (no CTCAE grade): a finding when IgG is below the threshold."""
+    from decimal import InvalidOperation
+
+    from cartrial.safety import IggResult, assess_hypogammaglobulinaemia
+    from cartrial.safety.result import parse_input
+
+    try:
+        threshold = Decimal(threshold_g_per_l)
+    except InvalidOperation:
+        fail_bad_input(InputError.single("--threshold", "threshold", f"not a number: {threshold_g_per_l!r}"))
+    if not threshold > 0:
+        fail_bad_input(InputError.single("--threshold", "threshold", "must be positive"))
+    data = load_json(file)
+    try:
+        finding = assess_hypogammaglobulinaemia(parse_input(IggResult, data, str(file)), threshold)
+    except InputError as exc:
+        fail_bad_input(exc)
+    if as_json:
+        print_json({"finding": finding.name, "present": finding.present, "detail": finding.detail})
+    else:
+        stdout.print(
+            f"{finding.name}: {'present' if finding.present else 'absent'} ({finding.detail})",
+            highlight=False,
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(grade_app, name="grade")
     app.command("dlt")(dlt)
