@@ -270,3 +270,11 @@ def test_hypogammaglobulinaemia_below_4_g_per_l(value: str, unit: str, present: 
 def test_hypogammaglobulinaemia_threshold_is_a_setting() -> None:
     finding = assess_hypogammaglobulinaemia(IggResult(value=Decimal("4.5"), unit="g/L"), Decimal("5"))
     assert finding.present
+
+
+def test_json_numbers_stay_exact_through_pydantic() -> None:
+    text = (
+        '{"test": "bilirubin", "value": 1.8, "unit": "mg/dL", '
+        '"lower_limit": null, "upper_limit": 1.2, "baseline": 0.6}'
+    )
+    assert grade_lab(LabResult.model_validate_json(text)).grade == 1

@@ -370,10 +370,9 @@ class DltAdjudication:
 def adjudicate_dlt(subject: SubjectSafety, rules: DltRules) -> DltAdjudication:
     """Judge one subject against the protocol's DLT rules at its data cut-off (`evaluation_at`)."""
     window_end = subject.infusion_at + rules.window_days * _DAY
-    followed = subject.off_study_at is None or subject.off_study_at > subject.evaluation_at
-    observed_until = (
-        subject.evaluation_at if followed else min(subject.evaluation_at, subject.off_study_at or window_end)
-    )
+    off_study = subject.off_study_at
+    followed = off_study is None or off_study > subject.evaluation_at
+    observed_until = subject.evaluation_at if off_study is None else min(subject.evaluation_at, off_study)
     ctx = _Context(
         subject.infusion_at, window_end, observed_until, tuple(_course(e) for e in subject.adverse_events)
     )
