@@ -16,6 +16,8 @@ TRUE_TOX = (0.05, 0.10, 0.20, 0.30)
 DESIGNS = (
     DesignSettings(design="3+3", n_doses=4, start_dose=1),
     DesignSettings(design="boin", n_doses=4, start_dose=1, target=0.3),
+    DesignSettings(design="mtpi2", n_doses=4, start_dose=1, target=0.3),
+    DesignSettings(design="i3+3", n_doses=4, start_dose=1, target=0.3),
 )
 
 

@@ -19,7 +19,7 @@ from cartrial.protocol import field_errors_from_validation
 if TYPE_CHECKING:
     from cartrial.escalation import DesignSettings, DoseOutcomes
 
-DESIGN_HELP = "design: 3+3 or boin (default: the protocol's)"
+DESIGN_HELP = "design: 3+3, boin, mtpi2 or i3+3 (default: the protocol's)"
 
 
 def _settings(
@@ -85,6 +85,8 @@ MAX_N_OPTION = typer.Option(None, "--max-n", help="maximum sample size")
 CUTOFF_OPTION = typer.Option(None, "--cutoff-eli", help="elimination cut-off (BOIN default 0.95)")
 EXTRA_SAFE_OPTION = typer.Option(None, "--extra-safe/--no-extra-safe", help="BOIN's extra-safe stopping rule")
 N_EARLYSTOP_OPTION = typer.Option(None, "--n-earlystop", help="stop when this many are at the dose (BOIN)")
+EPSILON1_OPTION = typer.Option(None, "--epsilon1", help="mTPI-2/i3+3: EI lower half-width (default 0.05)")
+EPSILON2_OPTION = typer.Option(None, "--epsilon2", help="mTPI-2/i3+3: EI upper half-width (default 0.05)")
 START_OPTION = typer.Option(None, "--start-dose", help="start dose level (default: the protocol's)")
 PROTOCOL_VERSION_OPTION = typer.Option(None, "--protocol-version", help="embedded protocol version")
 PROTOCOL_FILE_OPTION = typer.Option(None, "--protocol-file", help="a protocol TOML file")
@@ -102,6 +104,8 @@ def escalate(
     cutoff_eli: float | None = CUTOFF_OPTION,
     extra_safe: bool | None = EXTRA_SAFE_OPTION,
     n_earlystop: int | None = N_EARLYSTOP_OPTION,
+    epsilon1: float | None = EPSILON1_OPTION,
+    epsilon2: float | None = EPSILON2_OPTION,
     start_dose: int | None = START_OPTION,
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
@@ -122,6 +126,8 @@ def escalate(
             cutoff_eli=cutoff_eli,
             extra_safe=extra_safe,
             n_earlystop=n_earlystop,
+            epsilon1=epsilon1,
+            epsilon2=epsilon2,
             start_dose=start_dose,
         )
         data = _load_state(state_file, outcomes, settings.n_doses)
@@ -345,6 +351,8 @@ def simulate(
     cutoff_eli: float | None = CUTOFF_OPTION,
     extra_safe: bool | None = EXTRA_SAFE_OPTION,
     n_earlystop: int | None = N_EARLYSTOP_OPTION,
+    epsilon1: float | None = EPSILON1_OPTION,
+    epsilon2: float | None = EPSILON2_OPTION,
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
     plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
@@ -369,6 +377,8 @@ def simulate(
                 "cutoff_eli": cutoff_eli,
                 "extra_safe": extra_safe,
                 "n_earlystop": n_earlystop,
+                "epsilon1": epsilon1,
+                "epsilon2": epsilon2,
                 "start_dose": start_dose,
                 "max_n": None,
             },

@@ -8,11 +8,15 @@ from typing import Any, Literal, get_args
 
 from cartrial.errors import InputError
 from cartrial.escalation.designs.boin import make_boin_design
+from cartrial.escalation.designs.i3plus3 import make_i3plus3_design
+from cartrial.escalation.designs.interval import IntervalDesign
+from cartrial.escalation.designs.mtpi2 import make_mtpi2_design
 from cartrial.escalation.designs.threeplusthree import (
     ThreePlusThree,
     ThreePlusThreeSettings,
     select_three_plus_three_mtd,
 )
+from cartrial.escalation.designs.tpi import EPSILON_DEFAULT
 from cartrial.escalation.interface import Design, DoseOutcomes
 from cartrial.escalation.rules import (
     ELIMINATION_CUTOFF,
@@ -25,7 +29,7 @@ from cartrial.escalation.rules import (
 from cartrial.escalation.selection import MtdSelection, calculate_isotonic_estimates, select_boin_mtd
 from cartrial.protocol import EscalationDesignSpec, Protocol
 
-DesignName = Literal["3+3", "boin"]
+DesignName = Literal["3+3", "boin", "mtpi2", "i3+3"]
 SUPPORTED_DESIGNS: tuple[str, ...] = get_args(DesignName)
 # R BOIN get.oc / get.boundary: n.earlystop = 100 "essentially turns off" the cap.
 BOIN_DEFAULT_N_EARLYSTOP = 100
@@ -49,6 +53,8 @@ class DesignSettings:
     p_tox: float | None = None
     confirm_mtd_with_six: bool = True
     accept_two_of_six: bool = False
+    epsilon1: float = EPSILON_DEFAULT
+    epsilon2: float = EPSILON_DEFAULT
 
 
 _PARAMETER_TYPES: dict[str, type] = {
@@ -60,6 +66,8 @@ _PARAMETER_TYPES: dict[str, type] = {
     "p_tox": float,
     "confirm_mtd_with_six": bool,
     "accept_two_of_six": bool,
+    "epsilon1": float,
+    "epsilon2": float,
 }
 
 
@@ -142,6 +150,17 @@ def validate_settings(settings: DesignSettings) -> None:
         raise InputError.single("design", "target", f"design {settings.design!r} needs a target DLT rate")
 
 
+def make_interval_core(settings: DesignSettings) -> IntervalDesign:
+    """The bare signal-driven design of BOIN, mTPI-2 or i3+3 (no elimination or stopping rules)."""
+    assert settings.target is not None  # validate_settings guarantees it
+    k, start, target = settings.n_doses, settings.start_dose, settings.target
+    if settings.design == "boin":
+        return make_boin_design(k, start, target, settings.p_saf, settings.p_tox, settings.cutoff_eli)
+    if settings.design == "mtpi2":
+        return make_mtpi2_design(k, start, target, settings.epsilon1, settings.epsilon2)
+    return make_i3plus3_design(k, start, target, settings.epsilon1, settings.epsilon2)
+
+
 def build_design(settings: DesignSettings) -> Design:
     """The configured design with its rules stacked in R's order of precedence."""
     validate_settings(settings)
@@ -151,16 +170,12 @@ def build_design(settings: DesignSettings) -> Design:
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
     else:
         assert settings.target is not None  # validate_settings guarantees it
-        core = make_boin_design(
-            settings.n_doses,
-            settings.start_dose,
-            settings.target,
-            settings.p_saf,
-            settings.p_tox,
-            settings.cutoff_eli,
-        )
         eliminate = EliminateToxicDoses(
-            core, settings.target, settings.cutoff_eli, settings.extra_safe, settings.offset
+            make_interval_core(settings),
+            settings.target,
+            settings.cutoff_eli,
+            settings.extra_safe,
+            settings.offset,
         )
         design = SuspendWhilePending(StopAtNAtDose(eliminate, settings.n_earlystop))
     if settings.max_n is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 from scipy.stats import beta
 
 from cartrial.escalation.interface import Decision, Design, DoseOutcomes, action_between
@@ -42,10 +43,11 @@ def calculate_elimination_count(n: int, target: float, cutoff: float = ELIMINATI
     """
     if n < ELIMINATION_MIN_N:
         return None
-    for dlts in range(1, n + 1):
-        if calculate_overdose_probability(n, dlts, target) > cutoff:
-            return dlts
-    return None
+    dlts = np.arange(1, n + 1)
+    exceeds = np.flatnonzero(
+        beta.sf(target, dlts + ELIMINATION_PRIOR_A, n - dlts + ELIMINATION_PRIOR_B) > cutoff
+    )
+    return int(dlts[exceeds[0]]) if exceeds.size else None
 
 
 def select_eliminated_doses(

@@ -3,7 +3,7 @@
 The random input of a trial is one uniform per cohort: the cohort's DLT count is the binomial
 quantile of that uniform at the cohort's true DLT probability, so the same uniforms can be replayed
 through the pure `Design` objects to check the compiled loops (tests/escalation/test_simulation.py).
-Interval designs (BOIN here; mTPI-2 and i3+3 share the form) run from their signal table, the same
+Interval designs (BOIN, mTPI-2, i3+3) run from their signal table, the same
 function their `decide` uses; the loop and the MTD selection follow R BOIN's get.oc and select.mtd.
 """
 
@@ -18,13 +18,12 @@ from numpy.typing import NDArray
 from scipy.stats import binom
 
 from cartrial.errors import InputError
-from cartrial.escalation.configure import DesignSettings, build_design, select_mtd, validate_settings
-from cartrial.escalation.designs.boin import (
-    BOIN_SAFE_FACTOR,
-    BOIN_TOXIC_FACTOR,
-    BoinSignal,
-    calculate_boin_lambdas,
-    validate_boin_target,
+from cartrial.escalation.configure import (
+    DesignSettings,
+    build_design,
+    make_interval_core,
+    select_mtd,
+    validate_settings,
 )
 from cartrial.escalation.designs.interval import tabulate_signals
 from cartrial.escalation.designs.threeplusthree import THREE_PLUS_THREE_COHORT
@@ -34,12 +33,11 @@ from cartrial.escalation.state import outcomes_from_counts
 
 # Trials simulated per block of random numbers: bounds memory, and fixes the stream a seed gives.
 TRIALS_PER_BLOCK = 1 << 16
-NO_DOSE = -1
 
 
 @dataclass(frozen=True, slots=True)
 class TrialResults:
-    """Per simulated trial: the selected dose index (NO_DOSE if none), patients and DLTs per dose."""
+    """Per simulated trial: the selected dose index (-1 if none), patients and DLTs per dose."""
 
     selected: NDArray[np.int64]
     patients: NDArray[np.int64]
@@ -318,12 +316,8 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
         return _Plan(settings, cdf, empty, empty[0], empty[0])
     assert settings.target is not None  # validate_settings guarantees it
     target = settings.target
-    p_saf = BOIN_SAFE_FACTOR * target if settings.p_saf is None else settings.p_saf
-    p_tox = BOIN_TOXIC_FACTOR * target if settings.p_tox is None else settings.p_tox
-    validate_boin_target(target, p_saf, p_tox)
-    lambda_e, lambda_d = calculate_boin_lambdas(target, p_saf, p_tox)
     max_n = n_cohorts * settings.cohort_size
-    table = tabulate_signals(BoinSignal(target, lambda_e, lambda_d, settings.cutoff_eli), max_n)
+    table = tabulate_signals(make_interval_core(settings).signal, max_n)
     signal = np.zeros((max_n + 1, max_n + 1), dtype=np.int64)
     for n, row in enumerate(table):
         signal[n, : len(row)] = row

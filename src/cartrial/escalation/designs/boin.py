@@ -116,13 +116,16 @@ class BoinSignal:
     lambda_d: float
     cutoff_eli: float = ELIMINATION_CUTOFF
 
-    def __call__(self, n: int, dlts: int) -> int:
-        row = calculate_boin_row(n, self.target, self.lambda_e, self.lambda_d, self.cutoff_eli)
-        if dlts <= row.escalate_at_most:
-            return ESCALATE
-        if dlts >= row.deescalate_at_least:
-            return DEESCALATE
-        return STAY
+    def row(self, n: int) -> tuple[int, ...]:
+        bounds = calculate_boin_row(n, self.target, self.lambda_e, self.lambda_d, self.cutoff_eli)
+        return tuple(
+            ESCALATE
+            if dlts <= bounds.escalate_at_most
+            else DEESCALATE
+            if dlts >= bounds.deescalate_at_least
+            else STAY
+            for dlts in range(n + 1)
+        )
 
     def explain(self, n: int, dlts: int) -> str:
         return f"rate {dlts / n:.4f} vs lambda_e {self.lambda_e:.4f} and lambda_d {self.lambda_d:.4f}"
@@ -147,6 +150,5 @@ def make_boin_design(
         n_doses=n_doses,
         start_dose=start_dose,
         signal=signal,
-        explain=signal.explain,
         details={"lambda_e": lambda_e, "lambda_d": lambda_d},
     )

@@ -7,9 +7,9 @@ and the vectorised simulation, so the two cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from cartrial.escalation.interface import Decision, DoseOutcomes, action_between, decide_start
 
@@ -17,15 +17,25 @@ ESCALATE = 1
 STAY = 0
 DEESCALATE = -1
 
-SignalFunction = Callable[[int, int], int]
-"""(patients, DLTs) at the current dose -> ESCALATE, STAY or DEESCALATE."""
+
+class Signal(Protocol):
+    """An interval design's rule at the current dose."""
+
+    def row(self, n: int) -> tuple[int, ...]:
+        """ESCALATE, STAY or DEESCALATE for 0, 1, ..., n DLTs among n patients."""
+        ...
+
+    def explain(self, n: int, dlts: int) -> str:
+        """The numbers behind the signal for `dlts` of `n`, in words."""
+        ...
+
 
 _WORDS = {ESCALATE: "escalate", STAY: "stay", DEESCALATE: "de-escalate"}
 
 
-def tabulate_signals(signal: SignalFunction, max_n: int) -> list[list[int]]:
+def tabulate_signals(signal: Signal, max_n: int) -> list[tuple[int, ...]]:
     """table[n][y] for 0 <= y <= n <= max_n (row 0 is unused and holds STAY)."""
-    return [[STAY]] + [[signal(n, y) for y in range(n + 1)] for n in range(1, max_n + 1)]
+    return [(STAY,)] + [signal.row(n) for n in range(1, max_n + 1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +45,7 @@ class IntervalDesign:
     name: str
     n_doses: int
     start_dose: int
-    signal: SignalFunction
-    explain: Callable[[int, int], str]
+    signal: Signal
     details: Mapping[str, Any] = field(default_factory=dict)
 
     def decide(self, outcomes: DoseOutcomes) -> Decision:
@@ -48,9 +57,9 @@ class IntervalDesign:
             return Decision(
                 self.name, "stay", current, f"no complete outcome at dose {current} yet", (), self.details
             )
-        signal = self.signal(n, y)
+        signal = self.signal.row(n)[y]
         next_dose = min(max(current + signal, 1), self.n_doses)
-        reason = f"{y}/{n} DLTs at dose {current}: {self.explain(n, y)} -> {_WORDS[signal]}"
+        reason = f"{y}/{n} DLTs at dose {current}: {self.signal.explain(n, y)} -> {_WORDS[signal]}"
         if next_dose == current and signal != STAY:
             reason += f" (dose {current} is the {'highest' if signal == ESCALATE else 'lowest'})"
         return Decision(self.name, action_between(current, next_dose), next_dose, reason, (), self.details)
