@@ -241,15 +241,15 @@ def test_scaling_values_scales_cmax_and_auc_only(p: ConcentrationProfile, k: flo
     # Powers of 2 scale floats exactly, so the up/down comparisons of the integration rule are the same
     # (with k = 10, 0.010000000000000002 > 0.01 can become a tie and switch a segment to linear).
     base, times_k = one(p, [INF]), one(scaled(p, k), [INF])
-    for testcd in ("CMAX", "AUCLST", "AUCIFO"):
-        before, after = base.value(testcd, INF), times_k.value(testcd, INF)
-        assert (before is None) == (after is None)
-        if before is not None and after is not None:
-            assert after == pytest.approx(k * before, rel=1e-9)
+    for testcd in ("CMAX", "AUCLST"):
+        assert times_k.value(testcd, INF) == pytest.approx(k * (base.value(testcd, INF) or 0.0), rel=1e-12)
     assert times_k.value("TMAX", INF) == base.value("TMAX", INF)
-    half_life, half_life_k = base.value("LAMZHL", INF), times_k.value("LAMZHL", INF)
-    if half_life is not None and half_life_k is not None:
-        assert half_life_k == pytest.approx(half_life, rel=1e-9)
+    # A terminal slope at rounding-noise level (e.g. 4, 1.75, 4) has an arbitrary sign, in PKNCA too:
+    # compare λz-based values only for a clearly declining fit.
+    lambda_z = base.value("LAMZ", INF)
+    assume(lambda_z is not None and lambda_z > 1e-6)
+    assert times_k.value("LAMZHL", INF) == pytest.approx(base.value("LAMZHL", INF), rel=1e-9)
+    assert times_k.value("AUCIFO", INF) == pytest.approx(k * (base.value("AUCIFO", INF) or 0.0), rel=1e-9)
 
 
 def test_half_life_matches_pknca_unit_tests() -> None:
