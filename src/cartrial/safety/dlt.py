@@ -44,11 +44,14 @@ class _Course:
     related_rank: int
 
 
+_RELATEDNESS_RANK = {relatedness: rank for rank, relatedness in enumerate(RELATEDNESS_ORDER)}
+
+
 def _course(event: AdverseEvent) -> _Course:
-    points = tuple((change.at, change.grade) for change in event.grades)
+    points = [(change.at, change.grade) for change in event.grades]
     if event.resolution is not None:
-        points = (*points, (event.resolution, 0))
-    return _Course(event, points, event.term.casefold(), RELATEDNESS_ORDER.index(event.related_to_product))
+        points.append((event.resolution, 0))
+    return _Course(event, tuple(points), event.term.casefold(), _RELATEDNESS_RANK[event.related_to_product])
 
 
 def _episodes(
@@ -84,6 +87,7 @@ class _Context:
     window_end: datetime
     observed_until: datetime
     courses: tuple[_Course, ...]
+    by_category: dict[str, tuple[_Course, ...]]
 
     def in_window(self, moment: datetime) -> bool:
         return self.window_start <= moment <= self.window_end
@@ -170,8 +174,7 @@ def _grade_at_least(category: Category) -> Callable[[GradeAtLeastParameters], Ju
         def judge(ctx: _Context) -> _Verdict:
             met = [
                 (at, course.event.id)
-                for course in ctx.courses
-                if course.event.category == category
+                for course in ctx.by_category.get(category, ())
                 for at, grade in course.points
                 if grade >= p.grade and ctx.in_window(at)
             ]
@@ -189,9 +192,7 @@ def _not_improving(category: Category) -> Callable[[NotImprovingParameters], Jud
         def judge(ctx: _Context) -> _Verdict:
             met: list[tuple[datetime, str]] = []
             pending: list[str] = []
-            for course in ctx.courses:
-                if course.event.category != category:
-                    continue
+            for course in ctx.by_category.get(category, ()):
                 for start, end in _episodes(course.points, p.grade, p.improve_to):
                     deadline = start + limit
                     if not ctx.in_window(start) or (end is not None and end <= deadline):
@@ -373,8 +374,16 @@ def adjudicate_dlt(subject: SubjectSafety, rules: DltRules) -> DltAdjudication:
     off_study = subject.off_study_at
     followed = off_study is None or off_study > subject.evaluation_at
     observed_until = subject.evaluation_at if off_study is None else min(subject.evaluation_at, off_study)
+    courses = tuple(_course(event) for event in subject.adverse_events)
+    by_category: dict[str, list[_Course]] = {}
+    for course in courses:
+        by_category.setdefault(course.event.category, []).append(course)
     ctx = _Context(
-        subject.infusion_at, window_end, observed_until, tuple(_course(e) for e in subject.adverse_events)
+        subject.infusion_at,
+        window_end,
+        observed_until,
+        courses,
+        {category: tuple(group) for category, group in by_category.items()},
     )
     outcomes = tuple(RuleOutcome(rule.spec.id, *rule.judge(ctx)) for rule in rules.rules)
     followup_days = (min(observed_until, window_end) - subject.infusion_at) / _DAY
