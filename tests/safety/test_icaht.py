@@ -105,3 +105,27 @@ def test_days_going_backwards_are_named() -> None:
     with pytest.raises(InputError) as exc:
         parse_input(NeutrophilCourse, data, "anc.json")
     assert [e.field for e in exc.value.errors] == ["measurements"]
+
+
+def test_counts_after_death_or_new_therapy_are_censored() -> None:
+    low_throughout = dict.fromkeys(range(0, 61, 5), 50)
+    course = NeutrophilCourse.model_validate(
+        {
+            "unit": "/µL",
+            "measurements": [{"day": d, "value": v} for d, v in low_throughout.items()],
+            "censored_after_day": 20,
+        }
+    )
+    result = grade_icaht(course)
+    assert result.early is not None
+    assert result.early.grade == 4  # 21 days at <= 100/µL (>= 14): grade 4 by depth, not by duration
+    assert [d.finding for d in result.early.drivers] == ["21 days in days 0-20"]
+    assert result.late is None
+    short = NeutrophilCourse.model_validate(
+        {
+            "unit": "/µL",
+            "measurements": [{"day": 0, "value": 300}, {"day": 10, "value": 300}],
+            "censored_after_day": 12,
+        }
+    )
+    assert grade_icaht(short).unknown[0] == "early ICAHT: the counts must cover day 0 to day 12"

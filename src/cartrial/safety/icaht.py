@@ -53,6 +53,11 @@ class NeutrophilCourse(FrozenInput):
 
     unit: str = Field(description="e.g. /µL, 10^9/L")
     measurements: tuple[AncMeasurement, ...] = Field(min_length=1)
+    censored_after_day: int | None = Field(
+        default=None,
+        ge=EARLY_FIRST_DAY,
+        description="death or a subsequent line of therapy: counts after this day are not used",
+    )
 
     @field_validator("unit")
     @classmethod
@@ -106,8 +111,11 @@ def _daily(points: list[tuple[int, Fraction]]) -> dict[int, Fraction]:
     return days
 
 
-def _below_days(daily: dict[int, Fraction], threshold: Fraction, settings: IcahtSettings) -> list[int]:
-    """Days 0-30 at or below `threshold`, counting short (non-stable) recoveries between two such days."""
+def _below_days(
+    daily: dict[int, Fraction], threshold: Fraction, last_day: int, settings: IcahtSettings
+) -> list[int]:
+    """Days 0-`last_day` at or below `threshold`, counting short (non-stable) recoveries between two such
+    days."""
     ordered = sorted(daily)
     low = [daily[day] <= threshold for day in ordered]
     counted = list(low)
@@ -123,9 +131,7 @@ def _below_days(daily: dict[int, Fraction], threshold: Fraction, settings: Icaht
             counted[index:end] = [True] * (end - index)
         index = end
     return [
-        day
-        for day, flag in zip(ordered, counted, strict=True)
-        if flag and EARLY_FIRST_DAY <= day <= EARLY_LAST_DAY
+        day for day, flag in zip(ordered, counted, strict=True) if flag and EARLY_FIRST_DAY <= day <= last_day
     ]
 
 
@@ -143,14 +149,15 @@ def _grade_by_days(days: int, bands: tuple[tuple[int, int], ...]) -> int:
     return max((grade for minimum, grade in bands if days >= minimum), default=0)
 
 
-def _grade_early(daily: dict[int, Fraction], settings: IcahtSettings) -> GradeResult:
-    days_500 = _duration(_below_days(daily, EARLY_ANC_500, settings), settings)
-    days_100 = _duration(_below_days(daily, EARLY_ANC_100, settings), settings)
+def _grade_early(daily: dict[int, Fraction], last_day: int, settings: IcahtSettings) -> GradeResult:
+    days_500 = _duration(_below_days(daily, EARLY_ANC_500, last_day, settings), settings)
+    days_100 = _duration(_below_days(daily, EARLY_ANC_100, last_day, settings), settings)
+    span = f"days {EARLY_FIRST_DAY}-{last_day}"
     findings = (
-        Driver("ANC <= 500/µL", _grade_by_days(days_500, EARLY_DAYS_500), f"{days_500} days in days 0-30"),
-        Driver("ANC <= 100/µL", _grade_by_days(days_100, EARLY_DAYS_100), f"{days_100} days in days 0-30"),
+        Driver("ANC <= 500/µL", _grade_by_days(days_500, EARLY_DAYS_500), f"{days_500} days in {span}"),
+        Driver("ANC <= 100/µL", _grade_by_days(days_100, EARLY_DAYS_100), f"{days_100} days in {span}"),
     )
-    fallback = Driver("ANC <= 500/µL", 0, "no day at or below 500/µL in days 0-30")
+    fallback = Driver("ANC <= 500/µL", 0, f"no day at or below 500/µL in {span}")
     grade, drivers = select_drivers(findings, fallback)
     return GradeResult("early ICAHT (EHA/EBMT 2023)", grade, drivers, ICAHT_SOURCE)
 
@@ -170,14 +177,20 @@ def _grade_late(points: list[tuple[int, Fraction]], settings: IcahtSettings) -> 
 
 
 def grade_icaht(course: NeutrophilCourse, settings: IcahtSettings = IcahtSettings()) -> IcahtResult:
-    """Early ICAHT if the counts cover day 0 to day 30, late ICAHT if there are tests after day 30."""
-    points = _per_ul(course)
+    """Early ICAHT if the counts cover day 0 to day 30, late ICAHT if there are tests after day 30.
+
+    Counts after `censored_after_day` (death, a subsequent line of therapy) are not used: the early
+    window then ends at that day (Rejeski et al. 2023 censor the duration there).
+    """
+    censor = course.censored_after_day
+    points = [(day, value) for day, value in _per_ul(course) if censor is None or day <= censor]
+    last_day = EARLY_LAST_DAY if censor is None else min(EARLY_LAST_DAY, censor)
     unknown: list[str] = []
     early: GradeResult | None = None
-    if points[0][0] <= EARLY_FIRST_DAY and points[-1][0] >= EARLY_LAST_DAY:
-        early = _grade_early(_daily(points), settings)
+    if points and points[0][0] <= EARLY_FIRST_DAY and points[-1][0] >= last_day:
+        early = _grade_early(_daily(points), last_day, settings)
     else:
-        unknown.append("early ICAHT: the counts must cover day 0 to day 30")
+        unknown.append(f"early ICAHT: the counts must cover day {EARLY_FIRST_DAY} to day {last_day}")
     late: GradeResult | None = None
     if any(day > EARLY_LAST_DAY for day, _ in points):
         late = _grade_late(points, settings)
