@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,22 @@ def test_summary_by_dose_and_plot(tmp_path: Path) -> None:
     table = runner.invoke(app, ["nca", str(THEOPH), "--summary"])
     assert table.exit_code == 0
     assert "Summary by dose level" in table.stdout
+
+
+def test_settings_options_change_the_analysis(tmp_path: Path) -> None:
+    path = write(tmp_path, "A,25,0,,1,1\nA,25,1,4,0,1\nA,25,2,,1,1\nA,25,3,2,0,1\nA,25,4,1,0,1\n")
+
+    def auclast(*options: str) -> float:
+        result = runner.invoke(app, ["nca", str(path), "--interval", "0,inf", "--json", *options])
+        assert result.exit_code == 0, result.stderr
+        (row,) = [r for r in json.loads(result.stdout)["results"] if r["PPTESTCD"] == "AUCLST"]
+        return float(row["value"])
+
+    # Middle BLQ dropped by default (log down 4 → 2 over two days), kept as 0 on request.
+    assert auclast() == pytest.approx(2 + 5 / math.log(2))
+    assert auclast("--blq-middle", "keep") == pytest.approx(5 + 1 / math.log(2))
+    result = runner.invoke(app, ["nca", str(path), "--json", "--min-hl-points", "2", "--interval", "0,inf"])
+    (lamz,) = [r for r in json.loads(result.stdout)["results"] if r["PPTESTCD"] == "LAMZ"]
+    assert lamz["value"] == pytest.approx(math.log(2))
+    assert runner.invoke(app, ["nca", str(path), "--blq-last", "zero"]).exit_code == 2
+    assert runner.invoke(app, ["nca", str(path), "--adj-r2-factor", "2"]).exit_code == 2

@@ -149,14 +149,26 @@ def register(app: typer.Typer) -> None:
         as_csv: bool = typer.Option(False, "--csv", help="print the result rows as CSV"),
         summary: bool = typer.Option(False, "--summary", help="add summaries by dose level"),
         overrides_file: Path | None = typer.Option(
-            None, "--lambda-z-overrides", help='JSON: [{"subject", "include"|"exclude": [times], "reason"}]'
+            None,
+            "--lambda-z-overrides",
+            help="JSON list of {subject, include or exclude (sample times), reason}",
         ),
-        adj_r2_factor: float = typer.Option(1e-4, "--adj-r2-factor", help="λz: adjusted R² tolerance"),
-        min_hl_points: int = typer.Option(3, "--min-hl-points", help="λz: minimum number of points"),
+        adj_r2_factor: float | None = typer.Option(
+            None, "--adj-r2-factor", help="λz: adjusted R² tolerance (default PKNCA's, 1e-4)"
+        ),
+        min_hl_points: int | None = typer.Option(
+            None, "--min-hl-points", help="λz: minimum number of points (default PKNCA's, 3)"
+        ),
         allow_tmax: bool = typer.Option(False, "--allow-tmax-in-half-life", help="λz may use the Tmax point"),
-        blq_first: str = typer.Option("keep", "--blq-first", help="BLQ before the first measurable value"),
-        blq_middle: str = typer.Option("drop", "--blq-middle", help="BLQ between measurable values"),
-        blq_last: str = typer.Option("keep", "--blq-last", help="BLQ after the last measurable value"),
+        blq_first: str | None = typer.Option(
+            None, "--blq-first", help="BLQ up to the first measurable value: keep|drop|NUMBER (default keep)"
+        ),
+        blq_middle: str | None = typer.Option(
+            None, "--blq-middle", help="BLQ between measurable values: keep|drop|NUMBER (default drop)"
+        ),
+        blq_last: str | None = typer.Option(
+            None, "--blq-last", help="BLQ from the last measurable value on: keep|drop|NUMBER (default keep)"
+        ),
         plot: Path | None = typer.Option(None, "--plot", help="draw profiles by dose level to FILE.png|svg"),
     ) -> None:
         """Cmax, Tmax, Clast, Tlast, AUClast, AUCint, AUCinf (obs/pred), λz, t½ per subject and interval."""
@@ -171,15 +183,19 @@ def register(app: typer.Typer) -> None:
                 raise InputError.single(
                     "--method", "method", f"must be one of {', '.join(m.value for m in NcaMethod)}"
                 )
-            settings = NcaSettings(
-                method=NcaMethod(method),
-                blq_first=_blq_rule(blq_first, "--blq-first"),
-                blq_middle=_blq_rule(blq_middle, "--blq-middle"),
-                blq_last=_blq_rule(blq_last, "--blq-last"),
-                adj_r_squared_factor=adj_r2_factor,
-                min_hl_points=min_hl_points,
-                allow_tmax_in_half_life=allow_tmax,
-            )
+            chosen: dict[str, Any] = {"method": NcaMethod(method), "allow_tmax_in_half_life": allow_tmax}
+            for name, text, option in (
+                ("blq_first", blq_first, "--blq-first"),
+                ("blq_middle", blq_middle, "--blq-middle"),
+                ("blq_last", blq_last, "--blq-last"),
+            ):
+                if text is not None:
+                    chosen[name] = _blq_rule(text, option)
+            if adj_r2_factor is not None:
+                chosen["adj_r_squared_factor"] = adj_r2_factor
+            if min_hl_points is not None:
+                chosen["min_hl_points"] = min_hl_points
+            settings = NcaSettings(**chosen)
             intervals = tuple(parse_interval(text) for text in interval) or DEFAULT_INTERVALS
             profiles = parse_profiles_csv(read_text(profiles_file), str(profiles_file))
             overrides = (
