@@ -267,3 +267,28 @@ def test_half_life_matches_pknca_unit_tests() -> None:
     r = calculate_nca([q], [INF], overrides=[manual])[0]
     assert r.value("LAMZHL", INF) == pytest.approx(1.00653, abs=1e-4)
     assert r.value("LAMZHL", INF) != one(q, [INF]).value("LAMZHL", INF)
+
+
+def test_matches_pknca_auc_vignette() -> None:
+    """PKNCA 0.12 vignette "AUC Calculation with PKNCA": every parameter of its example profile."""
+    p = profile([0, 1, 2, 3, 4, 5, 8, 12, 24], [None, 2.5, 3, 2, 1.5, 1.2, 1.1, None, None])
+    r = one(p, [INF])
+    expected = {
+        "AUCLST": 12.9965842,
+        "TMAX": 2.0,
+        "TLST": 8.0,
+        "CLST": 1.1,
+        "LAMZ": 0.1075592,
+        "R2": 0.7580245,
+        "R2ADJ": 0.6370368,
+        "LAMZLL": 3.0,
+        "LAMZUL": 8.0,
+        "LAMZNPT": 4.0,
+        "CLSTP": 1.0216136,
+        "LAMZHL": 6.4443313,
+        "LAMZSPN": 0.7758757,
+        "AUCIFO": 23.2235095,
+        "AUCIFP": 22.4947355,
+    }
+    for testcd, value in expected.items():
+        assert r.value(testcd, INF) == pytest.approx(value, abs=5e-8), testcd
