@@ -13,6 +13,7 @@ from cartrial.cli import (
     escalation_cmd,
     kinetics_cmd,
     protocol_cmd,
+    response_cmd,
     safety_cmd,
     schema_cmd,
     screen_cmd,
@@ -26,7 +27,16 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (demo_cmd, protocol_cmd, schema_cmd, screen_cmd, escalation_cmd, kinetics_cmd, safety_cmd):
+for module in (
+    demo_cmd,
+    protocol_cmd,
+    schema_cmd,
+    screen_cmd,
+    escalation_cmd,
+    kinetics_cmd,
+    safety_cmd,
+    response_cmd,
+):
     module.register(app)
 
 

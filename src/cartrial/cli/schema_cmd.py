@@ -52,6 +52,12 @@ def _subject_safety() -> type[BaseModel]:
     return SubjectSafety
 
 
+def _response_visits() -> type[BaseModel]:
+    from cartrial.response import ResponseVisits
+
+    return ResponseVisits
+
+
 # Each input format by name; a topic adds its own formats here. Imports are lazy so `--help` is fast.
 SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
     "crs-assessment": _crs_assessment,
@@ -61,6 +67,7 @@ SCHEMAS: dict[str, Callable[[], type[BaseModel]]] = {
     "escalation-state": _escalation_state,
     "protocol": _protocol,
     "screening-record": _screening_record,
+    "response-visits": _response_visits,
 }
 
 

@@ -1,0 +1,90 @@
+"""Lupus response at each visit: SLEDAI and BILAG changes, SRI-k, LLDAS and DORIS remission, with components.
+
+A pure core: visits in (`parse_response_visits`), results out (`assess_response`); see docs/response.md.
+"""
+
+from cartrial.response.bilag import (
+    BILAG_2004_NUMERIC,
+    BilagComparison,
+    DomainChange,
+    calculate_bilag_numeric,
+    classify_domain_change,
+    compare_bilag,
+)
+from cartrial.response.criteria import (
+    DORIS_PGA_BELOW,
+    DORIS_PREDNISOLONE_AT_MOST_MG,
+    LLDAS_PGA_AT_MOST,
+    LLDAS_PREDNISOLONE_AT_MOST_MG,
+    LLDAS_SLEDAI_2K_AT_MOST,
+    SRI_PGA_WORSENING_BELOW,
+    assess_doris,
+    assess_lldas,
+    assess_response,
+    assess_sri,
+    calculate_prednisolone_mg,
+    calculate_score_changes,
+)
+from cartrial.response.model import (
+    BilagDomain,
+    BilagGrade,
+    BilagGrades,
+    GlucocorticoidDose,
+    LupusDrug,
+    LupusDrugClass,
+    OrganActivity,
+    ResponseVisits,
+    Visit,
+    parse_response_visits,
+)
+from cartrial.response.result import (
+    Component,
+    CriterionResult,
+    ScoreChange,
+    ScoreRange,
+    SubjectResponse,
+    VisitResponse,
+    verdict,
+)
+from cartrial.response.settings import SRI_SLEDAI_REDUCTION, CarTReading, ResponseSettings
+
+__all__ = [
+    "BILAG_2004_NUMERIC",
+    "DORIS_PGA_BELOW",
+    "DORIS_PREDNISOLONE_AT_MOST_MG",
+    "LLDAS_PGA_AT_MOST",
+    "LLDAS_PREDNISOLONE_AT_MOST_MG",
+    "LLDAS_SLEDAI_2K_AT_MOST",
+    "SRI_PGA_WORSENING_BELOW",
+    "SRI_SLEDAI_REDUCTION",
+    "BilagComparison",
+    "BilagDomain",
+    "BilagGrade",
+    "BilagGrades",
+    "CarTReading",
+    "Component",
+    "CriterionResult",
+    "DomainChange",
+    "GlucocorticoidDose",
+    "LupusDrug",
+    "LupusDrugClass",
+    "OrganActivity",
+    "ResponseSettings",
+    "ResponseVisits",
+    "ScoreChange",
+    "ScoreRange",
+    "SubjectResponse",
+    "Visit",
+    "VisitResponse",
+    "assess_doris",
+    "assess_lldas",
+    "assess_response",
+    "assess_sri",
+    "calculate_bilag_numeric",
+    "calculate_prednisolone_mg",
+    "calculate_score_changes",
+    "classify_domain_change",
+    "compare_bilag",
+    "parse_response_visits",
+    "verdict",
+]
