@@ -93,15 +93,17 @@ def _fmt(value: float | None) -> str:
 def _print_tables(results: tuple[SubjectNca, ...], summary: tuple[DoseSummary, ...] | None) -> None:
     from rich.table import Table
 
-    table = Table(title="NCA parameters (PPTESTCD)")
-    for column in ("subject", "interval", "PPTESTCD", "value", "exclusion"):
+    from cartrial.kinetics import PPTEST
+
+    table = Table(title="NCA parameters")
+    for column in ("subject", "interval", "PPTESTCD", "PPTEST", "value", "exclusion"):
         table.add_column(column)
     for subject in results:
         for row in subject.parameters:
             end = "inf" if row.end is None else f"{row.end:g}"
-            table.add_row(
-                row.subject, f"{row.start:g}–{end}", row.testcd, _fmt(row.value), row.exclusion or ""
-            )
+            interval = f"{row.start:g}–{end}"
+            label = PPTEST[row.testcd]
+            table.add_row(row.subject, interval, row.testcd, label, _fmt(row.value), row.exclusion or "")
     stdout.print(table)
     if summary is not None:
         by_dose = Table(title="Summary by dose level")
