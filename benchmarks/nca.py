@@ -11,6 +11,7 @@ the compiled kernel on packed arrays (`calculate_nca_arrays`) and the full resul
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -48,8 +49,9 @@ def make_profiles(n: int, seed: int) -> list[ConcentrationProfile]:
     return profiles
 
 
-def measure(label: str, run: object, profiles: list[ConcentrationProfile]) -> None:
-    assert callable(run)
+def measure(
+    label: str, run: Callable[[list[ConcentrationProfile]], object], profiles: list[ConcentrationProfile]
+) -> None:
     run(profiles[:10])
     best = float("inf")
     for _ in range(3):
