@@ -63,6 +63,12 @@ def test_response_text_and_settings() -> None:
     assert m6["sri"]["criterion"] == "SRI-6"
     assert (m6["lldas"]["result"], m6["doris"]["result"]) == ("not_met", "not_met")
     assert by_visit(shown)["baseline"]["doris"]["components"][3]["result"] == "met"
+    two_k = runner.invoke(app, ["response", str(EXAMPLE), "--json", "--sri-sledai", "SLEDAI-2K"])
+    m9 = by_visit(json.loads(two_k.stdout))["M9"]["sri"]
+    assert (m9["result"], m9["components"][0]["reason"]) == (
+        "unknown",
+        "SLEDAI-2K not assessed at this visit",
+    )
 
 
 @pytest.mark.parametrize(
@@ -90,7 +96,8 @@ def test_bad_input_is_exit_2_naming_the_field(
 
 
 @pytest.mark.parametrize(
-    "options", [["--sri", "9"], ["--car-t", "sometimes"], ["--glucocorticoid-table", "EU"]]
+    "options",
+    [["--sri", "9"], ["--car-t", "sometimes"], ["--glucocorticoid-table", "EU"], ["--sri-sledai", "SLAM"]],
 )
 def test_bad_settings_are_exit_2(options: list[str]) -> None:
     result = runner.invoke(app, ["response", str(EXAMPLE), *options])

@@ -10,6 +10,7 @@ from cartrial.response import (
     GlucocorticoidDose,
     ResponseSettings,
     ScoreRange,
+    Visit,
     assess_doris,
     assess_lldas,
     calculate_prednisolone_mg,
@@ -105,7 +106,24 @@ def test_organ_facts_not_recorded_are_unknown_and_named() -> None:
     other = lldas("no_haemolytic_anaemia_or_gi_activity", activity={**NO_ACTIVITY, "gastrointestinal": True})
     assert (other.met, other.reason) == (False, "present: gastrointestinal")
     new = lldas("no_new_activity", activity={})
-    assert (new.met, new.reason) == (None, "not recorded: new_activity_since_previous")
+    assert (new.met, new.reason) == (None, "new activity since the previous assessment not recorded")
+
+
+def test_a_descriptor_absent_at_the_previous_visit_is_new_activity() -> None:
+    previous = visit(28, sledai=both(["low_complement"], unknown=["alopecia"]))
+    # Low complement persists (not new); alopecia was not assessed before (the fact decides); rash is new.
+    persisting = visit(56, sledai=both(["low_complement", "alopecia"]))
+    assert _new_activity(persisting, previous) == (True, "no new activity recorded")
+    rash = visit(56, sledai=both(["low_complement", "rash"]))
+    assert _new_activity(rash, previous) == (False, "new since the previous visit: rash")
+    # Without a previous visit only the recorded fact counts.
+    assert _new_activity(rash, None) == (True, "no new activity recorded")
+
+
+def _new_activity(now: Visit, previous: Visit | None) -> tuple[bool | None, str]:
+    result = assess_lldas(now, None, ResponseSettings(), previous)
+    new = next(c for c in result.components if c.name == "no_new_activity")
+    return new.met, new.reason
 
 
 def test_lldas_drugs_investigational_fails_and_untold_maintenance_is_unknown() -> None:

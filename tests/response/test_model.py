@@ -77,3 +77,10 @@ def test_no_visits_is_bad_input() -> None:
 def test_sri_levels_outside_4_to_8_are_bad_settings(level: int) -> None:
     with pytest.raises(InputError, match="sri_reduction"):
         ResponseSettings(sri_reduction=level)
+
+
+def test_a_pga_given_as_float_is_read_as_its_decimal_digits() -> None:
+    data = example()
+    data["visits"][1]["pga"] = 2.4  # a float from Python, not JSON: 2.1 + 0.3 must still fail part (c)
+    subject = parse_response_visits(data, "example")
+    assert subject.visits[1].pga == Decimal("2.4")

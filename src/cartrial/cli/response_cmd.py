@@ -44,6 +44,9 @@ def response(
     sri: int = typer.Option(
         4, "--sri", help="SRI level: 4 (SRI-4) to 8 (SRI-8), the SELENA-SLEDAI fall asked for"
     ),
+    sri_sledai: str = typer.Option(
+        "SELENA-SLEDAI", "--sri-sledai", help="the SLEDAI SRI part (a) reads: SELENA-SLEDAI or SLEDAI-2K"
+    ),
     car_t: str = typer.Option(
         "not_investigational",
         "--car-t",
@@ -54,8 +57,11 @@ def response(
     ),
 ) -> None:
     """Lupus response at each visit: SLEDAI/BILAG change, SRI, LLDAS, DORIS remission with every component."""
+    from cartrial.clinical.sledai import SledaiVersion
     from cartrial.response import CarTReading, ResponseSettings, assess_response, parse_response_visits
 
+    if sri_sledai not in {v.value for v in SledaiVersion}:
+        fail_bad_input(InputError.single("--sri-sledai", "sri_sledai", "must be SELENA-SLEDAI or SLEDAI-2K"))
     if car_t not in {r.value for r in CarTReading}:
         fail_bad_input(
             InputError.single("--car-t", "car_t", "must be not_investigational or investigational")
@@ -66,7 +72,10 @@ def response(
         )
     try:
         settings = ResponseSettings(
-            sri_reduction=sri, car_t=CarTReading(car_t), glucocorticoid_table="US" if table == "US" else "BNF"
+            sri_reduction=sri,
+            sri_sledai=SledaiVersion(sri_sledai),
+            car_t=CarTReading(car_t),
+            glucocorticoid_table="US" if table == "US" else "BNF",
         )
         subject = parse_response_visits(load_json(file), str(file))
     except InputError as exc:

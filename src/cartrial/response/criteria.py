@@ -333,10 +333,38 @@ def _activity_component(name: str, rule: str, activity: dict[str, Tristate]) -> 
     return Component(name, met, active, rule, reason)
 
 
+def _new_activity_component(visit: Visit, previous: Visit | None, score: SledaiScore | None) -> Component:
+    """No new activity since the previous assessment: the recorded fact, or a descriptor newly present.
+
+    A SLEDAI descriptor present now and recorded absent at the previous visit (same version) is new
+    activity whatever the fact says; anything else leaves the fact to decide.
+    """
+    name, rule = "no_new_activity", "no new lupus activity since the previous assessment"
+    before = None if previous is None or score is None else previous.sledai_of(score.version)
+    newly = (
+        ()
+        if before is None or score is None
+        else tuple(d for d in score.present if before.descriptors.get(d) is False)
+    )
+    if newly:
+        return Component(name, False, tuple(newly), rule, f"new since the previous visit: {_names(newly)}")
+    fact = visit.activity.new_activity_since_previous
+    if fact is None:
+        return Component(name, None, (), rule, "new activity since the previous assessment not recorded")
+    reason = "new activity recorded" if fact else "no new activity recorded"
+    return Component(name, not fact, (), rule, reason)
+
+
 def assess_lldas(
-    visit: Visit, infusion_day: int | None = None, settings: ResponseSettings = ResponseSettings()
+    visit: Visit,
+    infusion_day: int | None = None,
+    settings: ResponseSettings = ResponseSettings(),
+    previous: Visit | None = None,
 ) -> CriterionResult:
-    """Lupus Low Disease Activity State (Franklyn et al. Ann Rheum Dis 2016), every component named."""
+    """Lupus Low Disease Activity State (Franklyn et al. Ann Rheum Dis 2016), every component named.
+
+    `previous` is the visit before (None for the first): a descriptor new since then is new activity.
+    """
     version = settings.lldas_sledai
     assessment = visit.sledai_of(version)
     score = None if assessment is None else calculate_sledai(assessment)
@@ -354,7 +382,6 @@ def assess_lldas(
         )
     major = {organ: _organ_activity(visit, organ, score) for organ in LLDAS_MAJOR_ORGANS}
     other: dict[str, Tristate] = {organ: getattr(visit.activity, organ) for organ in LLDAS_OTHER_ACTIVITY}
-    new = visit.activity.new_activity_since_previous
     components = (
         sledai,
         _activity_component(
@@ -363,11 +390,7 @@ def assess_lldas(
         _activity_component(
             "no_haemolytic_anaemia_or_gi_activity", "no haemolytic anaemia or GI activity", other
         ),
-        _activity_component(
-            "no_new_activity",
-            "no new lupus activity since the previous assessment",
-            {"new_activity_since_previous": new},
-        ),
+        _new_activity_component(visit, previous, score),
         _pga_component(
             "pga_at_most_1", f"PGA <= {LLDAS_PGA_AT_MOST}", visit.pga, lambda p: p <= LLDAS_PGA_AT_MOST
         ),
@@ -443,9 +466,9 @@ def assess_response(
                 visit_date=visit.visit_date,
                 scores=calculate_score_changes(baseline, visit),
                 sri=assess_sri(baseline, visit, settings),
-                lldas=assess_lldas(visit, subject.car_t_infusion_day, settings),
+                lldas=assess_lldas(visit, subject.car_t_infusion_day, settings, previous),
                 doris=assess_doris(visit, subject.car_t_infusion_day, settings),
             )
-            for visit in subject.visits
+            for previous, visit in zip((None, *subject.visits), subject.visits, strict=False)
         ),
     )
