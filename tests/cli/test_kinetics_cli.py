@@ -136,3 +136,16 @@ def test_settings_options_change_the_analysis(tmp_path: Path) -> None:
     assert lamz["value"] == pytest.approx(math.log(2))
     assert runner.invoke(app, ["nca", str(path), "--blq-last", "zero"]).exit_code == 2
     assert runner.invoke(app, ["nca", str(path), "--adj-r2-factor", "2"]).exit_code == 2
+
+
+def test_one_analyte_per_file_and_no_repeated_interval(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "A,25,0,1,0,,qPCR\nA,25,1,2,0,,qPCR\nA,25,0,3,0,,flow\n",
+        header=HEADER.strip() + ",analyte\n",
+    )
+    result = runner.invoke(app, ["nca", str(path)])
+    assert result.exit_code == 2
+    assert "row 3.analyte: 'flow' differs from 'qPCR': one analyte per file" in result.stderr
+    twice = runner.invoke(app, ["nca", str(THEOPH), "--interval", "0,24", "--interval", "0,24.0"])
+    assert twice.exit_code == 2

@@ -199,6 +199,8 @@ def register(app: typer.Typer) -> None:
                 chosen["min_hl_points"] = min_hl_points
             settings = NcaSettings(**chosen)
             intervals = tuple(parse_interval(text) for text in interval) or DEFAULT_INTERVALS
+            if len(set(intervals)) < len(intervals):
+                raise InputError.single("--interval", "interval", "the same interval is given twice")
             profiles = parse_profiles_csv(read_text(profiles_file), str(profiles_file))
             overrides = (
                 parse_lambda_z_overrides(read_text(overrides_file), str(overrides_file))

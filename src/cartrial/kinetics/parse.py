@@ -1,8 +1,9 @@
 """Read concentration–time profiles from long-format CSV text, rejecting what NCA cannot use.
 
-Header: `subject,dose,time,value,blq` in any order, plus optional `lloq` and any other columns
-(e.g. `analyte`), which are ignored. `time` is days from infusion, `blq` is 0 or 1, a BLQ row may
-leave `value` empty. Each bad datum is reported as `row N.field` (N counts data rows from 1).
+Header: `subject,dose,time,value,blq` in any order, plus optional `lloq` and any other columns, which
+are ignored (an `analyte` column must hold one analyte throughout). `time` is days from infusion,
+`blq` is 0 or 1, a BLQ row may leave `value` empty; with an `lloq`, a BLQ flag on a value above it is
+an error. Each bad datum is reported as `row N.field` (N counts data rows from 1).
 """
 
 from __future__ import annotations
@@ -87,12 +88,20 @@ def parse_profiles_csv(text: str, source: str = "profiles") -> tuple[Concentrati
     errors: list[FieldError] = []
     samples: dict[str, list[_Sample]] = {}
     doses: dict[str, tuple[float, int]] = {}
+    analytes: dict[str, int] = {}
     for row, record in enumerate(reader, start=1):
         if None in record or any(record.get(name) is None for name in header):
             errors.append(
                 FieldError(f"row {row}", f"has {len(header)} columns in the header but not in this row")
             )
             continue
+        analyte = (record.get("analyte") or "").strip()
+        first_analyte = analytes.setdefault(analyte, row)
+        if len(analytes) > 1 and first_analyte == row:
+            others = ", ".join(repr(a) for a in analytes if a != analyte)
+            errors.append(
+                FieldError(f"row {row}.analyte", f"{analyte!r} differs from {others}: one analyte per file")
+            )
         parsed = _parse_row(record, row, errors)
         if parsed is None:
             continue
