@@ -18,6 +18,7 @@ from cartrial.kinetics import (
     calculate_nca,
 )
 from cartrial.kinetics.parse import parse_profiles_csv
+from cartrial.kinetics.summary import summarise_by_dose
 
 LN2 = math.log(2)
 INF = Interval(0.0, math.inf)
@@ -292,3 +293,34 @@ def test_matches_pknca_auc_vignette() -> None:
     }
     for testcd, value in expected.items():
         assert r.value(testcd, INF) == pytest.approx(value, abs=5e-8), testcd
+
+
+def test_theophylline_summary_matches_pknca_vignette() -> None:
+    """The vignette's summary table (all 12 subjects together): geometric mean [geo CV%], median [range]."""
+    profiles = [
+        ConcentrationProfile(p.subject, 1.0, p.times, p.values, p.blq, p.lloq)
+        for p in parse_profiles_csv(THEOPH.read_text())
+    ]
+    to_24 = Interval(0.0, 24.0)
+    summary = {
+        (s.end, s.testcd): s for s in summarise_by_dose(calculate_nca(profiles, [to_24, INF]), [to_24, INF])
+    }
+    auclast_24 = summary[(24.0, "AUCLST")]
+    assert (round(auclast_24.geometric_mean or 0, 1), round(auclast_24.geometric_cv_percent or 0, 1)) == (
+        74.6,
+        24.3,
+    )
+    cmax = summary[(None, "CMAX")]
+    assert (round(cmax.geometric_mean or 0, 2), round(cmax.geometric_cv_percent or 0, 1)) == (8.65, 17.0)
+    tmax = summary[(None, "TMAX")]
+    assert (round(tmax.median or 0, 2), tmax.minimum, tmax.maximum, tmax.mean) == (1.14, 0.63, 3.55, None)
+    half_life = summary[(None, "LAMZHL")]
+    assert (round(half_life.mean or 0, 2), round(half_life.sd or 0, 2)) == (8.18, 2.12)
+    aucinf = summary[(None, "AUCIFO")]
+    assert (round(aucinf.geometric_mean or 0), round(aucinf.geometric_cv_percent or 0, 1)) == (115, 28.4)
+    auclast = summary[(None, "AUCLST")]
+    assert (round(auclast.geometric_mean or 0, 1), round(auclast.geometric_cv_percent or 0, 1)) == (
+        98.7,
+        22.5,
+    )
+    assert summary[(None, "CMAXD")].geometric_mean == cmax.geometric_mean

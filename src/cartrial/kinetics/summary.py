@@ -1,7 +1,7 @@
 """Descriptive statistics of NCA parameters by dose level, and the geometric-mean curve per dose.
 
 For each dose × interval × parameter: n (computed values), n_missing (not computed), arithmetic
-mean, geometric mean and geometric CV% (over values > 0, as PKNCA's `business.geomean` /
+mean and SD, geometric mean and geometric CV% (over values > 0, as PKNCA's `business.geomean` /
 `business.geocv` treat 0 as missing), median, min and max. Times (TMAX, TLST, LAMZLL, LAMZUL) and
 counts (LAMZNPT) get median and range only, as PKNCA summarises them. Dose-normalised Cmax and AUCs
 (value / dose, in the input's units) are summarised as CMAXD, AUCLSTD, AUCIFOD, AUCIFPD, AUCINTD.
@@ -40,6 +40,7 @@ class DoseSummary:
     n: int
     n_missing: int
     mean: float | None
+    sd: float | None
     geometric_mean: float | None
     geometric_cv_percent: float | None
     median: float | None
@@ -76,6 +77,7 @@ def _summarise(dose: float, interval: Interval, testcd: str, values: Sequence[fl
         n=len(present),
         n_missing=len(values) - len(present),
         mean=statistics.fmean(present) if present and full else None,
+        sd=statistics.stdev(present) if len(present) > 1 and full else None,
         geometric_mean=calculate_geometric_mean(present) if full else None,
         geometric_cv_percent=calculate_geometric_cv(present) if full else None,
         median=statistics.median(present) if present else None,
