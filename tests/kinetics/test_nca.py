@@ -324,3 +324,7 @@ def test_theophylline_summary_matches_pknca_vignette() -> None:
         22.5,
     )
     assert summary[(None, "CMAXD")].geometric_mean == cmax.geometric_mean
+
+
+def test_no_profiles_no_results() -> None:
+    assert calculate_nca([]) == ()

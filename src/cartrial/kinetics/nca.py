@@ -139,12 +139,9 @@ def _reason(
     raise AssertionError(f"unknown NCA reason code {code} in slot {slot}")
 
 
-def _override_masks(
-    profile: ConcentrationProfile, override: LambdaZOverride | None
-) -> tuple[np.ndarray, bool]:
+def _override_masks(profile: ConcentrationProfile, override: LambdaZOverride) -> tuple[np.ndarray, bool]:
+    """Which samples λz may use under an analyst's override, and whether the choice is manual."""
     allowed = np.ones(len(profile.times), dtype=np.bool_)
-    if override is None:
-        return allowed, False
     chosen = override.include_times if override.include_times is not None else override.exclude_times
     index = {t: i for i, t in enumerate(profile.times)}
     for t in chosen:
@@ -173,7 +170,12 @@ def calculate_nca_arrays(
         raise InputError.single(
             "overrides", "subject", f"no profile for subject(s) {', '.join(sorted(unknown))}"
         )
-    width = max((len(p.times) for p in profiles), default=0)
+    if not profiles:
+        empty = np.empty((0, len(intervals), k.N_PARAMS))
+        return NcaArrays(
+            values=empty, codes=empty.astype(np.int64), aux=np.empty((0, len(intervals), k.N_AUX))
+        )
+    width = max(len(p.times) for p in profiles)
     padding = [0.0] * width
     times = np.array([[*p.times, *padding[len(p.times) :]] for p in profiles], dtype=np.float64)
     concs = np.array([[*p.nca_values, *padding[len(p.times) :]] for p in profiles], dtype=np.float64)
