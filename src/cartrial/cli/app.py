@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from cartrial.cli import (
+    db_cmd,
     demo_cmd,
     escalation_cmd,
     kinetics_cmd,
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 
 for module in (
+    db_cmd,
     demo_cmd,
     protocol_cmd,
     schema_cmd,

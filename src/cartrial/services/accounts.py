@@ -1,0 +1,109 @@
+"""Sites, user accounts and password authentication (argon2id, lock-out after repeated failures)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from cartrial.errors import InputError
+from cartrial.services.access import SITE_SCOPED_ROLES, Assignment, Principal, Role
+from cartrial.services.errors import ConflictError, UnauthenticatedError
+from cartrial.services.unit_of_work import UnitOfWork
+from cartrial.store.audit import SYSTEM_ACTOR, Actor, Change, append_audit
+from cartrial.store.models import RoleAssignment, Site, User
+from cartrial.store.times import as_utc
+
+# Lock-out policy: 5 consecutive failures lock the account for 15 minutes (a site policy, not literature).
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def add_site(uow: UnitOfWork, actor: Actor, site_id: str, name: str, now: datetime) -> None:
+    if uow.session.get(Site, site_id) is not None:
+        raise ConflictError(f"site {site_id!r} exists already")
+    uow.session.add(Site(id=site_id, name=name, created_at=now))
+    append_audit(uow.session, actor, "create", "site", site_id, [Change("name", None, name)], now)
+
+
+def add_user(
+    uow: UnitOfWork,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    site_id: str | None,
+    now: datetime,
+) -> int:
+    """Create an account with one role; site staff must name their site, others must not."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError.single("user", "password", f"at least {MIN_PASSWORD_LENGTH} characters")
+    if (role in SITE_SCOPED_ROLES) != (site_id is not None):
+        reason = (
+            "site staff need a site" if role in SITE_SCOPED_ROLES else f"a {role.value} acts at every site"
+        )
+        raise InputError.single("user", "site", reason)
+    if site_id is not None and uow.session.get(Site, site_id) is None:
+        raise InputError.single("user", "site", f"no site {site_id!r}")
+    if uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none() is not None:
+        raise ConflictError(f"user {username!r} exists already")
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=_hasher.hash(password),
+        failed_logins=0,
+        active=True,
+        created_at=now,
+    )
+    uow.session.add(user)
+    uow.session.flush()
+    uow.session.add(RoleAssignment(user_id=user.id, role=role.value, site_id=site_id))
+    changes = [Change("display_name", None, display_name), Change("role", None, role.value)]
+    if site_id is not None:
+        changes.append(Change("site", None, site_id))
+    append_audit(uow.session, actor, "create", "user", username, changes, now)
+    return user.id
+
+
+def principal_of(uow: UnitOfWork, user: User) -> Principal:
+    rows = uow.session.execute(select(RoleAssignment).where(RoleAssignment.user_id == user.id)).scalars()
+    return Principal(user.id, user.username, tuple(Assignment(Role(r.role), r.site_id) for r in rows))
+
+
+def authenticate(uow: UnitOfWork, username: str, password: str, now: datetime) -> Principal:
+    """Check a password. Failures count towards a lock-out; the reason given never says which part was
+    wrong. The caller commits (failures are recorded too)."""
+    user = uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    refusal = UnauthenticatedError("wrong username or password, or the account is locked")
+    if user is None or not user.active:
+        raise refusal
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
+        raise refusal
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            append_audit(
+                uow.session,
+                SYSTEM_ACTOR,
+                "lock",
+                "user",
+                username,
+                [Change("locked_until", None, str(user.locked_until))],
+                now,
+            )
+        raise refusal from None
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return principal_of(uow, user)

@@ -1,0 +1,169 @@
+"""Screen a candidate and correct a screening: the eligibility engine's result, stored with its record."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from cartrial.eligibility import ScreeningResult, Verdict, parse_screening_record, screen
+from cartrial.eligibility.result import result_as_dict
+from cartrial.errors import InputError
+from cartrial.services.access import Permission, Principal, require
+from cartrial.services.errors import ConflictError, NotFoundError
+from cartrial.services.lifecycle import SubjectStatus, check_transition
+from cartrial.services.protocols import current_protocol_ref, stored_protocol
+from cartrial.services.unit_of_work import UnitOfWork
+from cartrial.store.audit import Change, append_audit
+from cartrial.store.models import Screening, Site, Subject
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningOutcome:
+    subject_id: int
+    site_id: str
+    screening_id: str
+    screening_version: int
+    status: SubjectStatus
+    result: ScreeningResult
+
+
+def _status_after(verdict: Verdict) -> SubjectStatus:
+    return SubjectStatus.SCREEN_FAILURE if verdict is Verdict.INELIGIBLE else SubjectStatus.SCREENING
+
+
+def screen_candidate(
+    uow: UnitOfWork, principal: Principal, site_id: str, record_text: str, now: datetime
+) -> ScreeningOutcome:
+    """Screen a new candidate at `site_id` under the active protocol version, in one transaction."""
+    actor = require(principal, Permission.SCREEN, site_id)
+    if uow.session.get(Site, site_id) is None:
+        raise NotFoundError(f"no site {site_id!r}")
+    record = parse_screening_record(record_text, "record", now.date())
+    if record.site_id is not None and record.site_id != site_id:
+        raise InputError.single(
+            "record", "site_id", f"{record.site_id!r} is not the site screening ({site_id!r})"
+        )
+    duplicate = uow.session.execute(
+        select(Subject.id).where(Subject.site_id == site_id, Subject.screening_id == record.screening_id)
+    ).first()
+    if duplicate is not None:
+        raise ConflictError(
+            f"{record.screening_id} is screened already at {site_id}; correct it with a reason"
+        )
+    protocol_ref = current_protocol_ref(uow)
+    result = screen(record, stored_protocol(uow, protocol_ref))
+    status = _status_after(result.verdict)
+    subject = Subject(
+        site_id=site_id,
+        screening_id=record.screening_id,
+        status=status.value,
+        protocol_ref=protocol_ref,
+        row_version=1,
+        created_at=now,
+    )
+    uow.session.add(subject)
+    uow.session.flush()
+    _store_screening(uow, subject, 1, record_text, result, actor.user_id, now, None)
+    append_audit(
+        uow.session,
+        actor,
+        "create",
+        "subject",
+        str(subject.id),
+        [
+            Change("screening_id", None, record.screening_id),
+            Change("site_id", None, site_id),
+            Change("status", None, status.value),
+            Change("protocol", None, protocol_ref),
+            Change("verdict", None, result.verdict.value),
+        ],
+        now,
+    )
+    return ScreeningOutcome(subject.id, site_id, record.screening_id, 1, status, result)
+
+
+def correct_screening(
+    uow: UnitOfWork, principal: Principal, subject_id: int, record_text: str, reason: str, now: datetime
+) -> ScreeningOutcome:
+    """Screen again from a corrected record: a new version with the reason; the old one stays."""
+    if not reason.strip():
+        raise InputError.single("correction", "reason", "a reason is required to change a screening")
+    subject = visible_subject(uow, principal, subject_id)
+    actor = require(principal, Permission.SCREEN, subject.site_id)
+    current = SubjectStatus(subject.status)
+    if current not in (SubjectStatus.SCREENING, SubjectStatus.SCREEN_FAILURE):
+        raise ConflictError(
+            f"subject {subject_id} is {current.value}; a screening can be corrected only before enrollment"
+        )
+    record = parse_screening_record(record_text, "record", now.date())
+    if record.screening_id != subject.screening_id:
+        raise InputError.single("record", "screening_id", f"must stay {subject.screening_id!r}")
+    protocol_ref = current_protocol_ref(uow)
+    result = screen(record, stored_protocol(uow, protocol_ref))
+    previous = uow.session.execute(
+        select(Screening)
+        .where(Screening.subject_id == subject.id)
+        .order_by(Screening.version.desc())
+        .limit(1)
+    ).scalar_one()
+    version = previous.version + 1
+    _store_screening(uow, subject, version, record_text, result, actor.user_id, now, reason)
+    status = _status_after(result.verdict)
+    check_transition(current, status)
+    changes = [
+        Change("screening_version", previous.version, version),
+        Change("verdict", previous.verdict, result.verdict.value),
+    ]
+    if status is not current:
+        changes.append(Change("status", current.value, status.value))
+        subject.status = status.value
+        subject.row_version += 1
+    append_audit(uow.session, actor, "update", "subject", str(subject.id), changes, now, reason)
+    return ScreeningOutcome(subject.id, subject.site_id, subject.screening_id, version, status, result)
+
+
+def _store_screening(
+    uow: UnitOfWork,
+    subject: Subject,
+    version: int,
+    record_text: str,
+    result: ScreeningResult,
+    user_id: int | None,
+    now: datetime,
+    reason: str | None,
+) -> None:
+    uow.session.add(
+        Screening(
+            subject_id=subject.id,
+            version=version,
+            record_json=record_text,
+            verdict=result.verdict.value,
+            result_json=json.dumps(result_as_dict(result), ensure_ascii=False),
+            protocol_ref=result.protocol,
+            screened_at=now,
+            screened_by=user_id,
+            reason=reason,
+        )
+    )
+
+
+def visible_subject(uow: UnitOfWork, principal: Principal, subject_id: int) -> Subject:
+    """The subject if this user may read it, else NotFoundError (never 403: existence must not leak)."""
+    require(principal, Permission.READ_SUBJECTS)
+    subject = uow.session.get(Subject, subject_id)
+    sites = principal.sites_readable()
+    if subject is None or (sites is not None and subject.site_id not in sites):
+        raise NotFoundError(f"no subject {subject_id}")
+    return subject
+
+
+def count_subjects(uow: UnitOfWork, principal: Principal) -> int:
+    require(principal, Permission.READ_SUBJECTS)
+    query = select(func.count(Subject.id))
+    sites = principal.sites_readable()
+    if sites is not None:
+        query = query.where(Subject.site_id.in_(sites))
+    return int(uow.session.execute(query).scalar_one())

@@ -1,0 +1,135 @@
+"""The audit trail: append-only entries, each chained to the previous by SHA-256 (21 CFR Part 11 style).
+
+An entry records who (user, role), what (action, entity, id, each field's old -> new), when (server UTC)
+and why (a reason, required for any change after first entry). `verify_chain` recomputes every hash and
+names the first entry that was edited, deleted or reordered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cartrial.store.models import AuditEntry, AuditHead
+from cartrial.store.times import utc_iso
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a user in one role (at a site, for site-scoped roles)."""
+
+    user_id: int | None
+    username: str
+    role: str
+    site_id: str | None = None
+
+
+SYSTEM_ACTOR = Actor(user_id=None, username="system", role="system")
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def changes_json(changes: Iterable[Change]) -> str:
+    return canonical_json([{"field": c.field, "old": c.old, "new": c.new} for c in changes])
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """SHA-256 over every field of the entry except its own hash, in a canonical form."""
+    payload = canonical_json(
+        {
+            "seq": entry.seq,
+            "at": utc_iso(entry.at),
+            "user_id": entry.user_id,
+            "username": entry.username,
+            "role": entry.role,
+            "action": entry.action,
+            "entity": entry.entity,
+            "entity_id": entry.entity_id,
+            "changes": entry.changes_json,
+            "reason": entry.reason,
+            "prev_hash": entry.prev_hash,
+        }
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def append_audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str,
+    changes: Iterable[Change],
+    at: datetime,
+    reason: str | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction, locking the chain head so appends never fork."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).scalar_one()
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        at=at,
+        user_id=actor.user_id,
+        username=actor.username,
+        role=actor.role,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        changes_json=changes_json(changes),
+        reason=reason,
+        prev_hash=head.hash,
+    )
+    entry.hash = entry_hash(entry)
+    session.add(entry)
+    head.seq, head.hash = entry.seq, entry.hash
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProblem:
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"entry {self.seq}: {self.problem}"
+
+
+def verify_chain(session: Session) -> tuple[int, tuple[ChainProblem, ...]]:
+    """(entries checked, problems found). No problems means no entry was edited, deleted or reordered."""
+    problems: list[ChainProblem] = []
+    expected_seq, previous_hash, checked = 1, GENESIS_HASH, 0
+    for entry in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
+        checked += 1
+        if entry.seq != expected_seq:
+            problems.append(ChainProblem(expected_seq, f"missing (next entry present is {entry.seq})"))
+        if entry.prev_hash != previous_hash:
+            problems.append(
+                ChainProblem(entry.seq, "does not follow the entry before it (deleted or reordered)")
+            )
+        if entry_hash(entry) != entry.hash:
+            problems.append(ChainProblem(entry.seq, "content does not match its hash (edited)"))
+        expected_seq, previous_hash = entry.seq + 1, entry.hash
+    head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)).scalar_one_or_none()
+    if head is None:
+        problems.append(ChainProblem(0, "the chain head is missing"))
+    elif (head.seq, head.hash) != (expected_seq - 1, previous_hash):
+        problems.append(ChainProblem(head.seq, "the last entries are missing (head points past the end)"))
+    return checked, tuple(problems)

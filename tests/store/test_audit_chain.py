@@ -1,0 +1,97 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from cartrial.store.audit import Actor, Change, append_audit, verify_chain
+from cartrial.store.db import make_engine, session_factory
+from cartrial.store.migrate import current_revision, upgrade
+
+T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+ACTOR = Actor(user_id=7, username="inv1", role="investigator", site_id="S01")
+
+
+@contextmanager
+def engine_for(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def chain_of(url: str, entries: int) -> None:
+    upgrade(url)
+    with engine_for(url) as engine, session_factory(engine)() as session, session.begin():
+        for i in range(entries):
+            change = [Change("status", i, i + 1)]
+            append_audit(session, ACTOR, "update", "subject", "1", change, T0 + timedelta(seconds=i))
+
+
+def problems(url: str) -> list[str]:
+    with engine_for(url) as engine, session_factory(engine)() as session:
+        return [str(p) for p in verify_chain(session)[1]]
+
+
+def tamper(url: str, sql: str) -> None:
+    """An attacker with database access: drop the append-only guard, then change history."""
+    with engine_for(url) as engine, engine.connect() as connection:
+        if url.startswith("sqlite"):
+            connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_entries_no_update")
+            connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_entries_no_delete")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries")
+        connection.execute(text(sql))
+        connection.commit()
+
+
+def test_migration_reaches_head(database_url: str) -> None:
+    upgrade(database_url)
+    assert current_revision(database_url) == "0001"
+
+
+def test_intact_chain_verifies(database_url: str) -> None:
+    chain_of(database_url, 5)
+    assert problems(database_url) == []
+
+
+def test_audit_entries_cannot_be_updated_or_deleted(database_url: str) -> None:
+    chain_of(database_url, 2)
+    for sql in ("UPDATE audit_entries SET reason = 'x'", "DELETE FROM audit_entries"):
+        with engine_for(database_url) as engine, engine.connect() as connection:
+            with pytest.raises(DBAPIError, match="append-only"):
+                connection.execute(text(sql))
+            connection.rollback()
+
+
+def test_edited_entry_is_named(database_url: str) -> None:
+    chain_of(database_url, 5)
+    tamper(database_url, "UPDATE audit_entries SET changes_json = '[]' WHERE seq = 3")
+    assert problems(database_url) == ["entry 3: content does not match its hash (edited)"]
+
+
+def test_deleted_entry_is_named(database_url: str) -> None:
+    chain_of(database_url, 5)
+    tamper(database_url, "DELETE FROM audit_entries WHERE seq = 2")
+    found = problems(database_url)
+    assert "entry 2: missing (next entry present is 3)" in found
+    assert "entry 3: does not follow the entry before it (deleted or reordered)" in found
+
+
+def test_deleted_tail_is_detected(database_url: str) -> None:
+    chain_of(database_url, 5)
+    tamper(database_url, "DELETE FROM audit_entries WHERE seq = 5")
+    assert problems(database_url) == ["entry 5: the last entries are missing (head points past the end)"]
+
+
+def test_reordered_entries_are_detected(database_url: str) -> None:
+    chain_of(database_url, 5)
+    tamper(database_url, "UPDATE audit_entries SET seq = seq + 100 WHERE seq IN (2, 3)")
+    tamper_sql = "UPDATE audit_entries SET seq = CASE seq WHEN 102 THEN 3 WHEN 103 THEN 2 END WHERE seq > 100"
+    tamper(database_url, tamper_sql)
+    found = problems(database_url)
+    assert any(p.startswith("entry 2:") for p in found)
+    assert any(p.startswith("entry 3:") for p in found)
