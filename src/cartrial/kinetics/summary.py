@@ -92,14 +92,16 @@ def summarise_by_dose(
     """Summaries by dose (ascending) × interval × parameter, parameters in the order NCA reports them."""
     summaries: list[DoseSummary] = []
     for dose in sorted({r.dose for r in results}):
-        subjects = [r for r in results if r.dose == dose]
+        subjects = [
+            {(row.start, row.end, row.testcd): row.value for row in r.parameters}
+            for r in results
+            if r.dose == dose
+        ]
         for interval in intervals:
             end = None if interval.is_infinite else interval.end
-            codes = [
-                row.testcd for row in subjects[0].parameters if row.start == interval.start and row.end == end
-            ]
+            codes = [testcd for start, stop, testcd in subjects[0] if start == interval.start and stop == end]
             for testcd in codes:
-                values = [s.value(testcd, interval) for s in subjects]
+                values = [s.get((interval.start, end, testcd)) for s in subjects]
                 summaries.append(_summarise(dose, interval, testcd, values))
                 if testcd in DOSE_NORMALISED:
                     normalised = [None if v is None else v / dose for v in values]
