@@ -18,6 +18,10 @@ DESIGNS = (
     DesignSettings(design="boin", n_doses=4, start_dose=1, target=0.3),
     DesignSettings(design="mtpi2", n_doses=4, start_dose=1, target=0.3),
     DesignSettings(design="i3+3", n_doses=4, start_dose=1, target=0.3),
+    DesignSettings(design="crm", n_doses=4, start_dose=1, target=0.3, skeleton=(0.1, 0.2, 0.3, 0.4)),
+    DesignSettings(
+        design="crm", n_doses=4, start_dose=1, target=0.3, skeleton=(0.1, 0.2, 0.3, 0.4), model="logistic"
+    ),
 )
 
 
@@ -31,13 +35,12 @@ def measure(settings: DesignSettings, trials: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--trials", type=int, default=2_000_000)
+    parser.add_argument("--trials", type=int, default=1_000_000)
     args = parser.parse_args()
     for settings in DESIGNS:
         rate = measure(settings, args.trials)
-        print(
-            f"{settings.design:6s} {rate:12,.0f} trials/s  ({args.trials:,} trials, 4 doses, 10 cohorts of 3)"
-        )
+        name = f"{settings.design} ({settings.model})" if settings.design == "crm" else settings.design
+        print(f"{name:16s} {rate:12,.0f} trials/s  ({args.trials:,} trials, 4 doses, 10 cohorts of 3)")
 
 
 if __name__ == "__main__":

@@ -149,3 +149,49 @@ def test_simulate_bad_input(extra: list[str], field: str) -> None:
     result = runner.invoke(app, ["simulate", "--design", "boin", "--target", "0.3", "--trials", "10", *extra])
     assert result.exit_code == 2, result.output
     assert field in result.stderr
+
+
+def test_escalate_crm_with_flags() -> None:
+    shown = run_json(
+        "escalate",
+        "--design",
+        "crm",
+        "--target",
+        "0.25",
+        "--skeleton",
+        "0.05,0.12,0.25,0.40",
+        "--model",
+        "logistic",
+        "--prior-var",
+        "1.34",
+        "--intercept",
+        "3",
+        "--outcomes",
+        "2NNN 3NTN",
+    )
+    details = shown["details"]
+    assert isinstance(details, dict)
+    assert details["skeleton"] == [0.05, 0.12, 0.25, 0.40]
+    assert details["model"] == "logistic" and details["intercept"] == 3
+    assert len(details["posterior_toxicity"]) == 4
+    result = runner.invoke(app, ["escalate", "--design", "crm", "--target", "0.25", "--outcomes", "2NNN"])
+    assert result.exit_code == 2 and "skeleton" in result.stderr
+
+
+def test_simulate_crm() -> None:
+    shown = run_json(
+        "simulate",
+        "--design",
+        "crm",
+        "--target",
+        "0.25",
+        "--skeleton",
+        "0.05,0.12,0.25,0.40",
+        "--true",
+        "0.05,0.10,0.25,0.40",
+        "--trials",
+        "500",
+    )
+    selection = shown["selection_pct"]
+    assert isinstance(selection, list)
+    assert sum(selection) + float(shown["stop_pct"]) == pytest.approx(100.0)  # type: ignore[arg-type]

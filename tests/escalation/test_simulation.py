@@ -50,6 +50,15 @@ def replay(
         DesignSettings(design="boin", n_doses=4, start_dose=1, target=0.3, cohort_size=1, cutoff_eli=0.9),
         DesignSettings(design="mtpi2", n_doses=4, start_dose=1, target=0.3, n_earlystop=12),
         DesignSettings(design="i3+3", n_doses=4, start_dose=1, target=0.25),
+        DesignSettings(design="crm", n_doses=4, start_dose=1, target=0.25, skeleton=(0.05, 0.12, 0.25, 0.40)),
+        DesignSettings(
+            design="crm",
+            n_doses=4,
+            start_dose=2,
+            target=0.3,
+            skeleton=(0.1, 0.2, 0.3, 0.45),
+            model="logistic",
+        ),
         DesignSettings(design="3+3", n_doses=4, start_dose=2),
         DesignSettings(
             design="3+3", n_doses=4, start_dose=2, confirm_mtd_with_six=False, accept_two_of_six=True

@@ -19,7 +19,7 @@ from cartrial.protocol import field_errors_from_validation
 if TYPE_CHECKING:
     from cartrial.escalation import DesignSettings, DoseOutcomes
 
-DESIGN_HELP = "design: 3+3, boin, mtpi2 or i3+3 (default: the protocol's)"
+DESIGN_HELP = "design: 3+3, boin, mtpi2, i3+3 or crm (default: the protocol's)"
 
 
 def _settings(
@@ -87,6 +87,14 @@ EXTRA_SAFE_OPTION = typer.Option(None, "--extra-safe/--no-extra-safe", help="BOI
 N_EARLYSTOP_OPTION = typer.Option(None, "--n-earlystop", help="stop when this many are at the dose (BOIN)")
 EPSILON1_OPTION = typer.Option(None, "--epsilon1", help="mTPI-2/i3+3: EI lower half-width (default 0.05)")
 EPSILON2_OPTION = typer.Option(None, "--epsilon2", help="mTPI-2/i3+3: EI upper half-width (default 0.05)")
+SKELETON_OPTION = typer.Option(None, "--skeleton", help="CRM skeleton, e.g. 0.05,0.12,0.25,0.40")
+HALFWIDTH_OPTION = typer.Option(
+    None, "--skeleton-halfwidth", help="CRM: calibrate the skeleton with this indifference half-width"
+)
+NU_OPTION = typer.Option(None, "--skeleton-nu", help="CRM: prior guess of the MTD level (default: start)")
+MODEL_OPTION = typer.Option(None, "--model", help="CRM model: empiric or logistic")
+PRIOR_VAR_OPTION = typer.Option(None, "--prior-var", help="CRM prior variance of beta (dfcrm 1.34)")
+INTERCEPT_OPTION = typer.Option(None, "--intercept", help="CRM logistic intercept (dfcrm 3)")
 START_OPTION = typer.Option(None, "--start-dose", help="start dose level (default: the protocol's)")
 PROTOCOL_VERSION_OPTION = typer.Option(None, "--protocol-version", help="embedded protocol version")
 PROTOCOL_FILE_OPTION = typer.Option(None, "--protocol-file", help="a protocol TOML file")
@@ -106,6 +114,12 @@ def escalate(
     n_earlystop: int | None = N_EARLYSTOP_OPTION,
     epsilon1: float | None = EPSILON1_OPTION,
     epsilon2: float | None = EPSILON2_OPTION,
+    skeleton: str | None = SKELETON_OPTION,
+    skeleton_halfwidth: float | None = HALFWIDTH_OPTION,
+    skeleton_nu: int | None = NU_OPTION,
+    model: str | None = MODEL_OPTION,
+    prior_var: float | None = PRIOR_VAR_OPTION,
+    intercept: float | None = INTERCEPT_OPTION,
     start_dose: int | None = START_OPTION,
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
@@ -128,6 +142,12 @@ def escalate(
             n_earlystop=n_earlystop,
             epsilon1=epsilon1,
             epsilon2=epsilon2,
+            skeleton=None if skeleton is None else _parse_rates(skeleton, "--skeleton"),
+            skeleton_halfwidth=skeleton_halfwidth,
+            skeleton_nu=skeleton_nu,
+            model=model,
+            prior_var=prior_var,
+            intercept=intercept,
             start_dose=start_dose,
         )
         data = _load_state(state_file, outcomes, settings.n_doses)
@@ -236,6 +256,12 @@ def select_mtd(
     target: float | None = TARGET_OPTION,
     cutoff_eli: float | None = CUTOFF_OPTION,
     extra_safe: bool | None = EXTRA_SAFE_OPTION,
+    skeleton: str | None = SKELETON_OPTION,
+    skeleton_halfwidth: float | None = HALFWIDTH_OPTION,
+    skeleton_nu: int | None = NU_OPTION,
+    model: str | None = MODEL_OPTION,
+    prior_var: float | None = PRIOR_VAR_OPTION,
+    intercept: float | None = INTERCEPT_OPTION,
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -256,6 +282,12 @@ def select_mtd(
             target=target,
             cutoff_eli=cutoff_eli,
             extra_safe=extra_safe,
+            skeleton=None if skeleton is None else _parse_rates(skeleton, "--skeleton"),
+            skeleton_halfwidth=skeleton_halfwidth,
+            skeleton_nu=skeleton_nu,
+            model=model,
+            prior_var=prior_var,
+            intercept=intercept,
         )
         data = _load_state(state_file, outcomes, settings.n_doses)
         if sum(data.pending):
@@ -353,6 +385,12 @@ def simulate(
     n_earlystop: int | None = N_EARLYSTOP_OPTION,
     epsilon1: float | None = EPSILON1_OPTION,
     epsilon2: float | None = EPSILON2_OPTION,
+    skeleton: str | None = SKELETON_OPTION,
+    skeleton_halfwidth: float | None = HALFWIDTH_OPTION,
+    skeleton_nu: int | None = NU_OPTION,
+    model: str | None = MODEL_OPTION,
+    prior_var: float | None = PRIOR_VAR_OPTION,
+    intercept: float | None = INTERCEPT_OPTION,
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
     plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
@@ -379,6 +417,12 @@ def simulate(
                 "n_earlystop": n_earlystop,
                 "epsilon1": epsilon1,
                 "epsilon2": epsilon2,
+                "skeleton": None if skeleton is None else _parse_rates(skeleton, "--skeleton"),
+                "skeleton_halfwidth": skeleton_halfwidth,
+                "skeleton_nu": skeleton_nu,
+                "model": model,
+                "prior_var": prior_var,
+                "intercept": intercept,
                 "start_dose": start_dose,
                 "max_n": None,
             },

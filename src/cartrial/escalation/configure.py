@@ -8,6 +8,15 @@ from typing import Any, Literal, get_args
 
 from cartrial.errors import InputError
 from cartrial.escalation.designs.boin import make_boin_design
+from cartrial.escalation.designs.crm import (
+    CRM_LOGISTIC_INTERCEPT,
+    CRM_PRIOR_VARIANCE,
+    CrmModel,
+    CrmModelName,
+    calculate_skeleton,
+    make_crm_design,
+    select_crm_dose,
+)
 from cartrial.escalation.designs.i3plus3 import make_i3plus3_design
 from cartrial.escalation.designs.interval import IntervalDesign
 from cartrial.escalation.designs.mtpi2 import make_mtpi2_design
@@ -29,7 +38,7 @@ from cartrial.escalation.rules import (
 from cartrial.escalation.selection import MtdSelection, calculate_isotonic_estimates, select_boin_mtd
 from cartrial.protocol import EscalationDesignSpec, Protocol
 
-DesignName = Literal["3+3", "boin", "mtpi2", "i3+3"]
+DesignName = Literal["3+3", "boin", "mtpi2", "i3+3", "crm"]
 SUPPORTED_DESIGNS: tuple[str, ...] = get_args(DesignName)
 # R BOIN get.oc / get.boundary: n.earlystop = 100 "essentially turns off" the cap.
 BOIN_DEFAULT_N_EARLYSTOP = 100
@@ -55,6 +64,12 @@ class DesignSettings:
     accept_two_of_six: bool = False
     epsilon1: float = EPSILON_DEFAULT
     epsilon2: float = EPSILON_DEFAULT
+    skeleton: tuple[float, ...] | None = None
+    skeleton_halfwidth: float | None = None
+    skeleton_nu: int | None = None
+    model: str = "empiric"
+    prior_var: float = CRM_PRIOR_VARIANCE
+    intercept: float = CRM_LOGISTIC_INTERCEPT
 
 
 _PARAMETER_TYPES: dict[str, type] = {
@@ -68,6 +83,12 @@ _PARAMETER_TYPES: dict[str, type] = {
     "accept_two_of_six": bool,
     "epsilon1": float,
     "epsilon2": float,
+    "skeleton": tuple,
+    "skeleton_halfwidth": float,
+    "skeleton_nu": int,
+    "model": str,
+    "prior_var": float,
+    "intercept": float,
 }
 
 
@@ -78,6 +99,10 @@ def _check_type(field: str, value: Any, kind: type) -> Any:
         return value
     if kind is bool and isinstance(value, bool):
         return value
+    if kind is str and isinstance(value, str):
+        return value
+    if kind is tuple and isinstance(value, list | tuple) and all(isinstance(v, int | float) for v in value):
+        return tuple(float(v) for v in value)
     raise InputError.single("design", field, f"expected {kind.__name__}, got {value!r}")
 
 
@@ -148,6 +173,34 @@ def validate_settings(settings: DesignSettings) -> None:
             raise InputError.single("design", field, reason)
     if settings.design != "3+3" and settings.target is None:
         raise InputError.single("design", "target", f"design {settings.design!r} needs a target DLT rate")
+    if settings.model not in ("empiric", "logistic"):
+        raise InputError.single("design", "model", f"must be empiric or logistic, got {settings.model!r}")
+    if settings.design == "crm" and settings.skeleton is None and settings.skeleton_halfwidth is None:
+        raise InputError.single(
+            "design",
+            "skeleton",
+            "CRM needs a skeleton, or skeleton_halfwidth to calibrate one (Lee & Cheung 2009)",
+        )
+
+
+def calculate_design_skeleton(settings: DesignSettings) -> tuple[float, ...]:
+    """The CRM skeleton: given, or calibrated by indifference intervals around the prior MTD guess.
+
+    The prior guess `skeleton_nu` defaults to the start dose.
+    """
+    if settings.skeleton is not None:
+        return settings.skeleton
+    assert settings.skeleton_halfwidth is not None and settings.target is not None  # validated
+    nu = settings.start_dose if settings.skeleton_nu is None else settings.skeleton_nu
+    model: CrmModelName = "logistic" if settings.model == "logistic" else "empiric"
+    return calculate_skeleton(
+        settings.skeleton_halfwidth, settings.target, nu, settings.n_doses, model, settings.intercept
+    )
+
+
+def make_crm_model(settings: DesignSettings) -> CrmModel:
+    model: CrmModelName = "logistic" if settings.model == "logistic" else "empiric"
+    return CrmModel(calculate_design_skeleton(settings), model, settings.prior_var, settings.intercept)
 
 
 def make_interval_core(settings: DesignSettings) -> IntervalDesign:
@@ -168,6 +221,16 @@ def build_design(settings: DesignSettings) -> Design:
     if settings.design == "3+3":
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
+    elif settings.design == "crm":
+        assert settings.target is not None  # validate_settings guarantees it
+        crm = make_crm_design(
+            settings.n_doses,
+            settings.start_dose,
+            settings.target,
+            make_crm_model(settings),
+            settings.cutoff_eli,
+        )
+        design = SuspendWhilePending(crm)
     else:
         assert settings.target is not None  # validate_settings guarantees it
         eliminate = EliminateToxicDoses(
@@ -190,6 +253,14 @@ def select_mtd(outcomes: DoseOutcomes, settings: DesignSettings) -> MtdSelection
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         mtd = select_three_plus_three_mtd(outcomes, variant)
         return MtdSelection(mtd, (), calculate_isotonic_estimates(outcomes, settings.target))
+    if settings.design == "crm":
+        decision = build_design(settings).decide(replace(outcomes, current_dose=outcomes.n_doses))
+        estimates = calculate_isotonic_estimates(outcomes, settings.target)
+        if decision.stop:
+            return MtdSelection(None, decision.eliminated, estimates)
+        posterior = decision.details["posterior_toxicity"]
+        assert settings.target is not None
+        return MtdSelection(select_crm_dose(posterior, settings.target), (), estimates)
     assert settings.target is not None  # validate_settings guarantees it
     return select_boin_mtd(
         outcomes, settings.target, settings.cutoff_eli, settings.extra_safe, settings.offset

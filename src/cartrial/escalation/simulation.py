@@ -9,6 +9,7 @@ function their `decide` uses; the loop and the MTD selection follow R BOIN's get
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,16 +22,20 @@ from cartrial.errors import InputError
 from cartrial.escalation.configure import (
     DesignSettings,
     build_design,
+    make_crm_model,
     make_interval_core,
     select_mtd,
     validate_settings,
 )
+from cartrial.escalation.designs.crm import CRM_SAFETY_MIN_N, Crm, make_crm_design
 from cartrial.escalation.designs.interval import tabulate_signals
 from cartrial.escalation.designs.threeplusthree import THREE_PLUS_THREE_COHORT
 from cartrial.escalation.rules import calculate_elimination_count
 from cartrial.escalation.selection import SELECTION_PRIOR, SELECTION_TIE_BREAK
 from cartrial.escalation.state import outcomes_from_counts
 
+# CRM grid weights are rescaled to sum 1 when their sum falls below this (far from underflow).
+_RESCALE_BELOW = 1e-100
 # Trials simulated per block of random numbers: bounds memory, and fixes the stream a seed gives.
 TRIALS_PER_BLOCK = 1 << 16
 
@@ -285,6 +290,95 @@ def _simulate_three_plus_three(
         selected[t] = _three_plus_three_mtd(n, y, confirm, accept)
 
 
+@numba.njit(cache=True)
+def _crm_select(
+    mean: float, labels: NDArray[np.float64], logistic: bool, intercept: float, target: float
+) -> int:
+    """dfcrm's `mtd` from the curve at the posterior mean of beta (0-based)."""
+    k: int = labels.shape[0]
+    slope = math.exp(mean)
+    below = 0
+    above = 0
+    best = 0
+    best_distance = 1e300
+    for j in range(k):
+        p = (
+            1.0 / (1.0 + math.exp(-(intercept + slope * labels[j])))
+            if logistic
+            else float(labels[j] ** slope)
+        )
+        below += p <= target
+        above += p >= target
+        distance = abs(p - target)
+        if distance < best_distance:
+            best_distance = distance
+            best = j
+    if below == k:
+        return k - 1
+    if above == k:
+        return 0
+    return best
+
+
+@numba.njit(cache=True)
+def _simulate_crm(
+    u: NDArray[np.float64],
+    cdf: NDArray[np.float64],
+    cohort_size: int,
+    start: int,
+    factor: NDArray[np.float64],
+    prior: NDArray[np.float64],
+    beta: NDArray[np.float64],
+    over: NDArray[np.float64],
+    labels: NDArray[np.float64],
+    logistic: bool,
+    intercept: float,
+    target: float,
+    safety_cutoff: float,
+    safety_min_n: int,
+    selected: NDArray[np.int64],
+    patients: NDArray[np.int64],
+    dlts: NDArray[np.int64],
+) -> None:
+    """The CRM of `Crm.decide` for every trial; the posterior on the grid is updated by multiplying in
+    each cohort's likelihood factor[d, dlts, g] = p^dlts (1 - p)^(size - dlts); the weights are
+    rescaled only when their sum gets small enough to risk underflow."""
+    n_trials, n_cohorts = u.shape
+    grid = beta.shape[0]
+    w = np.empty(grid)
+    for t in range(n_trials):
+        n = patients[t]
+        y = dlts[t]
+        w[:] = prior
+        d = start
+        stopped = False
+        mean = 0.0
+        for i in range(n_cohorts):
+            tox = _cohort_dlts(u[t, i], cdf[d])
+            y[d] += tox
+            n[d] += cohort_size
+            total = 0.0
+            first = 0.0
+            tail = 0.0
+            for g in range(grid):
+                w[g] *= factor[d, tox, g]
+                total += w[g]
+                first += w[g] * beta[g]
+                tail += w[g] * over[g]
+            if total < _RESCALE_BELOW:
+                for g in range(grid):
+                    w[g] /= total
+            mean = first / total
+            if n[0] >= safety_min_n and tail / total > safety_cutoff:
+                stopped = True
+                break
+            if i == n_cohorts - 1:
+                break
+            best = _crm_select(mean, labels, logistic, intercept, target)
+            d = min(best, d + 1)
+        selected[t] = -1 if stopped else _crm_select(mean, labels, logistic, intercept, target)
+
+
 def _elimination_table(target: float, cutoff: float, max_n: int) -> NDArray[np.int64]:
     return np.asarray(
         [-1] + [calculate_elimination_count(n, target, cutoff) or -1 for n in range(1, max_n + 1)],
@@ -301,6 +395,8 @@ class _Plan:
     signal: NDArray[np.int64]
     elimination: NDArray[np.int64]
     extra_safe: NDArray[np.int64]
+    crm: Crm | None = None
+    crm_factor: NDArray[np.float64] | None = None
 
 
 def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -> _Plan:
@@ -314,6 +410,21 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
     if settings.design == "3+3":
         cdf = calculate_binomial_cdf(true_tox, THREE_PLUS_THREE_COHORT)
         return _Plan(settings, cdf, empty, empty[0], empty[0])
+    if settings.design == "crm":
+        assert settings.target is not None  # validate_settings guarantees it
+        crm = make_crm_design(
+            settings.n_doses,
+            settings.start_dose,
+            settings.target,
+            make_crm_model(settings),
+            settings.cutoff_eli,
+        )
+        size = settings.cohort_size
+        tox = np.arange(size + 1)[None, :, None]
+        p_grid = np.exp(crm.grid.log_p).T[:, None, :]
+        factor = p_grid**tox * (1 - p_grid) ** (size - tox)
+        cdf = calculate_binomial_cdf(true_tox, size)
+        return _Plan(settings, cdf, empty, empty[0], empty[0], crm, np.ascontiguousarray(factor))
     assert settings.target is not None  # validate_settings guarantees it
     target = settings.target
     max_n = n_cohorts * settings.cohort_size
@@ -344,6 +455,29 @@ def _run(plan: _Plan, u: NDArray[np.float64]) -> TrialResults:
             start,
             settings.confirm_mtd_with_six,
             settings.accept_two_of_six,
+            selected,
+            patients,
+            dlts,
+        )
+    elif plan.crm is not None and plan.crm_factor is not None:
+        crm = plan.crm
+        prior = np.exp(crm.grid.log_weight - crm.grid.log_weight.max())
+        over = (np.exp(crm.grid.log_p[:, 0]) > crm.target).astype(np.float64)
+        _simulate_crm(
+            u,
+            plan.cdf,
+            settings.cohort_size,
+            start,
+            plan.crm_factor,
+            prior / prior.sum(),
+            crm.grid.beta,
+            over,
+            np.asarray(crm.model.dose_labels),
+            crm.model.model == "logistic",
+            crm.model.intercept,
+            crm.target,
+            crm.safety_cutoff,
+            CRM_SAFETY_MIN_N,
             selected,
             patients,
             dlts,
