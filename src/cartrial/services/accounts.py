@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -13,7 +15,7 @@ from cartrial.services.access import SITE_SCOPED_ROLES, Assignment, Principal, R
 from cartrial.services.errors import ConflictError, UnauthenticatedError
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import SYSTEM_ACTOR, Actor, Change, append_audit
-from cartrial.store.models import RoleAssignment, Site, User
+from cartrial.store.models import ApiToken, RoleAssignment, Site, User
 from cartrial.store.times import as_utc
 
 # Lock-out policy: 5 consecutive failures lock the account for 15 minutes (a site policy, not literature).
@@ -107,3 +109,49 @@ def authenticate(uow: UnitOfWork, username: str, password: str, now: datetime) -
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return principal_of(uow, user)
+
+
+# Bearer tokens expire after a working day; the user logs in again.
+TOKEN_LIFETIME = timedelta(hours=8)
+
+
+def issue_token(uow: UnitOfWork, principal: Principal, now: datetime) -> str:
+    """A new bearer token for an authenticated user; only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(32)
+    uow.session.add(
+        ApiToken(
+            token_sha256=_token_digest(token),
+            user_id=principal.user_id,
+            created_at=now,
+            expires_at=now + TOKEN_LIFETIME,
+            revoked=False,
+        )
+    )
+    return token
+
+
+def principal_from_token(uow: UnitOfWork, token: str, now: datetime) -> Principal:
+    row = uow.session.get(ApiToken, _token_digest(token))
+    if row is None or row.revoked or as_utc(row.expires_at) <= now:
+        raise UnauthenticatedError("the token is unknown, revoked or expired; log in again")
+    user = uow.session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise UnauthenticatedError("the account is not active")
+    return principal_of(uow, user)
+
+
+def revoke_token(uow: UnitOfWork, token: str) -> None:
+    row = uow.session.get(ApiToken, _token_digest(token))
+    if row is not None:
+        row.revoked = True
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def display_name(uow: UnitOfWork, user_id: int) -> str:
+    user = uow.session.get(User, user_id)
+    if user is None:
+        raise UnauthenticatedError("no such user")
+    return user.display_name

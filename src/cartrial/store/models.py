@@ -132,3 +132,98 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ApiToken(Base):
+    """A bearer token (stored only as its SHA-256) for one user, until it expires or is revoked."""
+
+    __tablename__ = "api_tokens"
+
+    token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Cohort(Base):
+    """A cohort at one dose level, opened by an SRC decision; `size` slots, filled by enrollment."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    dose_level: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    protocol_ref: Mapped[str] = mapped_column(ForeignKey("protocol_versions.ref"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Enrollment(Base):
+    """A subject's slot in a cohort and the dose level assigned. One slot number per cohort, ever."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("cohort_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), unique=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id"))
+    slot: Mapped[int] = mapped_column(Integer)
+    dose_level: Mapped[int] = mapped_column(Integer)
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    enrolled_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class Infusion(Base):
+    """The CAR-T infusion actually given (day 0 of the DLT window)."""
+
+    __tablename__ = "infusions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), unique=True)
+    infused_on: Mapped[str] = mapped_column(String(10), doc="ISO date")
+    car_t_cells: Mapped[int] = mapped_column(Integer)
+    dose_level: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class DltAssessment(Base):
+    """A DLT adjudication of one subject as of a date; a later one supersedes it (higher version)."""
+
+    __tablename__ = "dlt_assessments"
+    __table_args__ = (UniqueConstraint("subject_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    followup_days: Mapped[float] = mapped_column()
+    evaluable: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    input_json: Mapped[str] = mapped_column(Text)
+    result_json: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class SrcDecision(Base):
+    """A safety review committee decision with its electronic signature (who, when, meaning)."""
+
+    __tablename__ = "src_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reviewed_cohort_id: Mapped[int | None] = mapped_column(ForeignKey("cohorts.id"), nullable=True)
+    protocol_ref: Mapped[str] = mapped_column(ForeignKey("protocol_versions.ref"))
+    recommendation_json: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+    next_dose: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    follows_recommendation: Mapped[bool] = mapped_column(Boolean)
+    rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    signed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signature_meaning: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
