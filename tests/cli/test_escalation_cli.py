@@ -195,3 +195,20 @@ def test_simulate_crm() -> None:
     selection = shown["selection_pct"]
     assert isinstance(selection, list)
     assert sum(selection) + float(shown["stop_pct"]) == pytest.approx(100.0)  # type: ignore[arg-type]
+
+
+def test_pathways_json_table_and_plot(tmp_path: Path) -> None:
+    shown = run_json("pathways", "--design", "boin", "--target", "0.3", "--cohorts", "2")
+    tree = shown["tree"]
+    assert isinstance(tree, dict)
+    assert tree["next_dose"] == 2 and len(tree["children"]) == 4
+    paths = shown["paths"]
+    assert isinstance(paths, list) and paths[0]["path"] == "2NNN 3NNN"
+    state = tmp_path / "state.json"
+    state.write_text(
+        json.dumps({"patients": [{"dose_level": 2, "dlt": "no"}] * 2 + [{"dose_level": 2, "dlt": "yes"}]})
+    )
+    picture = tmp_path / "tree.png"
+    result = runner.invoke(app, ["pathways", str(state), "--cohorts", "2", "--plot", str(picture)])
+    assert result.exit_code == 0 and "2NNN 3NNN" in result.stdout
+    assert picture.read_bytes().startswith(b"\x89PNG")

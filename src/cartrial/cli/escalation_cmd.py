@@ -1,4 +1,4 @@
-"""`cartrial escalate | boundaries | select-mtd | simulate`: the dose-escalation engine's commands."""
+"""`cartrial escalate | boundaries | select-mtd | simulate | pathways`: the dose-escalation engine."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cartrial.protocol import field_errors_from_validation
 # The engine imports scipy; it is imported inside each command so `cartrial --help` stays fast.
 if TYPE_CHECKING:
     from cartrial.escalation import DesignSettings, DoseOutcomes
+    from cartrial.escalation.pathways import PathwayNode
 
 DESIGN_HELP = "design: 3+3, boin, mtpi2, i3+3 or crm (default: the protocol's)"
 
@@ -455,8 +456,143 @@ def simulate(
     stdout.print(f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f}")
 
 
+def _node_json(node: PathwayNode) -> dict[str, Any]:
+    return {
+        "outcome": node.outcome,
+        "dose": node.dose,
+        "dlts": node.dlts,
+        "decision": node.decision.action,
+        "next_dose": node.decision.next_dose,
+        "stop": node.decision.stop,
+        "reason": node.decision.reason,
+        "children": [_node_json(child) for child in node.children],
+    }
+
+
+def _plot_tree(path: Path, root: PathwayNode) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    leaves: list[float] = []
+
+    def place(node: PathwayNode, depth: int, ax: Any) -> float:
+        if not node.children:
+            y = float(len(leaves))
+            leaves.append(y)
+        else:
+            ys = [place(child, depth + 1, ax) for child in node.children]
+            y = sum(ys) / len(ys)
+            for child, child_y in zip(node.children, ys, strict=True):
+                ax.plot([depth, depth + 1], [y, child_y], color="grey", linewidth=0.6)
+                ax.annotate(child.outcome, ((depth + depth + 1) / 2, (y + child_y) / 2), fontsize=6)
+        target = "stop" if node.decision.next_dose is None else f"-> {node.decision.next_dose}"
+        ax.annotate(
+            target, (depth, y), fontsize=7, ha="center", va="center", bbox={"boxstyle": "round", "fc": "w"}
+        )
+        return y
+
+    fig, ax = plt.subplots(figsize=(8, 6))
+    place(root, 0, ax)
+    ax.set_axis_off()
+    ax.set_title("Dose-transition pathways (cohort outcome on each edge, next dose at each node)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def pathways(
+    state_file: Path | None = STATE_ARGUMENT,
+    outcomes: str | None = OUTCOMES_OPTION,
+    cohorts: int = typer.Option(2, "--cohorts", help="number of future cohorts"),
+    design: str | None = DESIGN_OPTION,
+    doses: int | None = DOSES_OPTION,
+    target: float | None = TARGET_OPTION,
+    cohort_size: int | None = COHORT_OPTION,
+    max_n: int | None = MAX_N_OPTION,
+    cutoff_eli: float | None = CUTOFF_OPTION,
+    extra_safe: bool | None = EXTRA_SAFE_OPTION,
+    n_earlystop: int | None = N_EARLYSTOP_OPTION,
+    epsilon1: float | None = EPSILON1_OPTION,
+    epsilon2: float | None = EPSILON2_OPTION,
+    skeleton: str | None = SKELETON_OPTION,
+    skeleton_halfwidth: float | None = HALFWIDTH_OPTION,
+    skeleton_nu: int | None = NU_OPTION,
+    model: str | None = MODEL_OPTION,
+    prior_var: float | None = PRIOR_VAR_OPTION,
+    intercept: float | None = INTERCEPT_OPTION,
+    start_dose: int | None = START_OPTION,
+    protocol_version: str | None = PROTOCOL_VERSION_OPTION,
+    protocol_file: Path | None = PROTOCOL_FILE_OPTION,
+    plot: Path | None = typer.Option(None, "--plot", help="draw the tree to FILE.png or FILE.svg"),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Dose-transition pathways: every outcome of the next cohorts and the design's decision after each."""
+    from cartrial.escalation import build_design
+    from cartrial.escalation.pathways import calculate_pathways, list_pathways
+
+    try:
+        settings = _settings(
+            design,
+            doses,
+            protocol_version,
+            protocol_file,
+            target=target,
+            cohort_size=cohort_size,
+            max_n=max_n,
+            cutoff_eli=cutoff_eli,
+            extra_safe=extra_safe,
+            n_earlystop=n_earlystop,
+            epsilon1=epsilon1,
+            epsilon2=epsilon2,
+            skeleton=None if skeleton is None else _parse_rates(skeleton, "--skeleton"),
+            skeleton_halfwidth=skeleton_halfwidth,
+            skeleton_nu=skeleton_nu,
+            model=model,
+            prior_var=prior_var,
+            intercept=intercept,
+            start_dose=start_dose,
+        )
+        data = _load_state(state_file, outcomes, settings.n_doses)
+        size = 3 if settings.design == "3+3" else settings.cohort_size
+        root = calculate_pathways(build_design(settings), data, size, cohorts)
+    except InputError as exc:
+        fail_bad_input(exc)
+    if plot is not None:
+        if plot.suffix.lower() not in (".png", ".svg"):
+            fail_bad_input(InputError.single("--plot", "plot", "the file must end in .png or .svg"))
+        _plot_tree(plot, root)
+    paths = list_pathways(root)
+    if as_json:
+        flat = [
+            {
+                "path": notation,
+                "decision": d.action,
+                "next_dose": d.next_dose,
+                "stop": d.stop,
+                "reason": d.reason,
+            }
+            for notation, d in paths
+        ]
+        print_json({"design": settings.design, "cohorts": cohorts, "tree": _node_json(root), "paths": flat})
+        return
+    first = root.decision
+    stdout.print(f"now: {first.action} -> {first.next_dose}  ({first.reason})", markup=False, highlight=False)
+    shown = Table(title=f"{settings.design}: pathways over the next {cohorts} cohort(s) of {size}")
+    shown.add_column("cohorts (dose, then N/T)")
+    shown.add_column("decision")
+    shown.add_column("next dose", justify="right")
+    for notation, decision in paths:
+        shown.add_row(
+            notation, decision.action, "-" if decision.next_dose is None else str(decision.next_dose)
+        )
+    stdout.print(shown)
+
+
 def register(app: typer.Typer) -> None:
     app.command("escalate")(escalate)
     app.command("boundaries")(boundaries)
     app.command("select-mtd")(select_mtd)
     app.command("simulate")(simulate)
+    app.command("pathways")(pathways)
