@@ -149,3 +149,30 @@ def test_one_analyte_per_file_and_no_repeated_interval(tmp_path: Path) -> None:
     assert "row 3.analyte: 'flow' differs from 'qPCR': one analyte per file" in result.stderr
     twice = runner.invoke(app, ["nca", str(THEOPH), "--interval", "0,24", "--interval", "0,24.0"])
     assert twice.exit_code == 2
+
+
+MARKERS = Path(__file__).parents[2] / "examples" / "kinetics" / "markers.csv"
+
+
+def test_pd_json_b_cells_and_change_from_baseline() -> None:
+    result = runner.invoke(app, ["pd", str(MARKERS), "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    p01, p02 = document["b_cells"]
+    assert (p01["depletion_day"], p01["reconstitution_day"], p01["aplasia_days"]) == (7, 180, 173)
+    assert (p02["aplasia_days"], p02["aplasia_ongoing"]) == (83, True)
+    (c3_m3,) = [c for c in document["change_from_baseline"] if c["marker"] == "C3" and c["visit"] == "M3"]
+    assert c3_m3["change"] == pytest.approx(0.41)
+    stricter = json.loads(runner.invoke(app, ["pd", str(MARKERS), "--json", "--threshold", "1"]).stdout)
+    assert stricter["b_cells"][0]["depletion_day"] == 28
+
+
+def test_pd_bad_rows_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "markers.csv"
+    path.write_text(
+        "subject,marker,unit,day,value\nA,CD19,cells/uL,7,1\nA,CD19,cells/uL,7,2\nA,CD19,/uL,9,-1\n"
+    )
+    result = runner.invoke(app, ["pd", str(path)])
+    assert result.exit_code == 2
+    assert "row 2.day: day 7 is not after day 7" in result.stderr
+    assert "row 3.value: negative value -1" in result.stderr

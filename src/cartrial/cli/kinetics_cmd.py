@@ -1,4 +1,4 @@
-"""`cartrial nca`: non-compartmental analysis of CAR transgene profiles (as PKNCA computes it)."""
+"""`cartrial nca` (NCA of CAR transgene profiles, as PKNCA computes it) and `cartrial pd` (B cells)."""
 
 from __future__ import annotations
 
@@ -140,6 +140,11 @@ def _print_tables(results: tuple[SubjectNca, ...], summary: tuple[DoseSummary, .
 
 
 def register(app: typer.Typer) -> None:
+    _register_nca(app)
+    _register_pd(app)
+
+
+def _register_nca(app: typer.Typer) -> None:
     @app.command("nca")
     def nca(
         profiles_file: Path = typer.Argument(
@@ -243,6 +248,94 @@ def register(app: typer.Typer) -> None:
                 _write_csv(ROW_FIELDS, rows)
         else:
             _print_tables(results, summaries)
+
+
+def _register_pd(app: typer.Typer) -> None:
+    @app.command("pd")
+    def pd(
+        markers_file: Path = typer.Argument(
+            ..., metavar="MARKERS.csv", help="subject,marker,unit,day,value[,visit]"
+        ),
+        b_cell_marker: str = typer.Option("CD19", "--b-cell-marker", help="the marker that counts B cells"),
+        threshold: float | None = typer.Option(
+            None, "--threshold", help="B cells below this (in the marker's unit) are depleted (default 5)"
+        ),
+        confirmations: int = typer.Option(
+            1,
+            "--confirmations",
+            help="consecutive samples at/above the threshold that confirm reconstitution",
+        ),
+        as_json: bool = typer.Option(False, "--json", help="print the results as JSON"),
+    ) -> None:
+        """B-cell depletion, aplasia and reconstitution; change from baseline of every marker."""
+        from dataclasses import asdict
+
+        from rich.table import Table
+
+        from cartrial.kinetics import (
+            DEFAULT_B_CELL_THRESHOLD_PER_UL,
+            assess_b_cell_depletion,
+            calculate_change_from_baseline,
+        )
+        from cartrial.kinetics.parse import parse_markers_csv
+
+        try:
+            series = parse_markers_csv(read_text(markers_file), str(markers_file))
+            chosen = DEFAULT_B_CELL_THRESHOLD_PER_UL if threshold is None else threshold
+            b_cells = [
+                assess_b_cell_depletion(s, chosen, confirmations) for s in series if s.marker == b_cell_marker
+            ]
+        except InputError as exc:
+            fail_bad_input(exc)
+        changes = [row for s in series for row in calculate_change_from_baseline(s)]
+        if as_json:
+            print_json(
+                {
+                    "b_cells": [asdict(b) for b in b_cells],
+                    "change_from_baseline": [asdict(c) for c in changes],
+                }
+            )
+            return
+        depletion = Table(title=f"B-cell depletion ({b_cell_marker} < {chosen:g})")
+        for column in ("subject", "baseline", "depleted day", "reconstituted day", "aplasia days", "note"):
+            depletion.add_column(column)
+        for b in b_cells:
+            days = _fmt(b.aplasia_days) + (" (ongoing)" if b.aplasia_ongoing else "")
+            depletion.add_row(
+                b.subject,
+                _fmt(b.baseline),
+                _fmt(b.depletion_day),
+                _fmt(b.reconstitution_day),
+                days,
+                b.note or "",
+            )
+        stdout.print(depletion)
+        change = Table(title="Change from baseline")
+        for column in (
+            "subject",
+            "marker",
+            "day",
+            "visit",
+            "value",
+            "baseline",
+            "change",
+            "% change",
+            "note",
+        ):
+            change.add_column(column)
+        for c in changes:
+            change.add_row(
+                c.subject,
+                f"{c.marker} ({c.unit})",
+                f"{c.day:g}",
+                c.visit or "",
+                _fmt(c.value),
+                _fmt(c.baseline),
+                _fmt(c.change),
+                _fmt(c.percent_change),
+                c.note or "",
+            )
+        stdout.print(change)
 
 
 def draw_profiles(profiles: Sequence[ConcentrationProfile], path: Path) -> None:

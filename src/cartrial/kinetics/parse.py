@@ -12,10 +12,12 @@ import csv
 import io
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cartrial.errors import FieldError, InputError
 from cartrial.kinetics.model import ConcentrationProfile, LambdaZOverride
+from cartrial.kinetics.pd import MarkerSeries, Observation
 
 REQUIRED_COLUMNS = ("subject", "dose", "time", "value", "blq")
 
@@ -75,26 +77,34 @@ def _parse_row(
     return subject, dose, _Sample(row=row, time=time, value=value, blq=blq, lloq=lloq)
 
 
-def parse_profiles_csv(text: str, source: str = "profiles") -> tuple[ConcentrationProfile, ...]:
-    """Profiles in order of each subject's first row; raise `InputError` naming every bad row and field."""
+def _csv_records(
+    text: str, source: str, required: tuple[str, ...], errors: list[FieldError]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Data rows (numbered from 1) of CSV text with the `required` columns; short rows go to `errors`."""
     reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
     header = [name.strip() for name in reader.fieldnames or ()]
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    missing = [name for name in required if name not in header]
     if missing:
         raise InputError.single(
-            source, "(header)", f"missing column(s) {', '.join(missing)}; need {','.join(REQUIRED_COLUMNS)}"
+            source, "(header)", f"missing column(s) {', '.join(missing)}; need {','.join(required)}"
         )
     reader.fieldnames = header
-    errors: list[FieldError] = []
-    samples: dict[str, list[_Sample]] = {}
-    doses: dict[str, tuple[float, int]] = {}
-    analytes: dict[str, int] = {}
     for row, record in enumerate(reader, start=1):
         if None in record or any(record.get(name) is None for name in header):
             errors.append(
                 FieldError(f"row {row}", f"has {len(header)} columns in the header but not in this row")
             )
             continue
+        yield row, record
+
+
+def parse_profiles_csv(text: str, source: str = "profiles") -> tuple[ConcentrationProfile, ...]:
+    """Profiles in order of each subject's first row; raise `InputError` naming every bad row and field."""
+    errors: list[FieldError] = []
+    samples: dict[str, list[_Sample]] = {}
+    doses: dict[str, tuple[float, int]] = {}
+    analytes: dict[str, int] = {}
+    for row, record in _csv_records(text, source, REQUIRED_COLUMNS, errors):
         analyte = (record.get("analyte") or "").strip()
         first_analyte = analytes.setdefault(analyte, row)
         if len(analytes) > 1 and first_analyte == row:
@@ -197,3 +207,48 @@ def parse_lambda_z_overrides(text: str, source: str = "overrides") -> tuple[Lamb
     if errors:
         raise InputError(source, tuple(errors))
     return tuple(overrides)
+
+
+MARKER_COLUMNS = ("subject", "marker", "unit", "day", "value")
+
+
+def parse_markers_csv(text: str, source: str = "markers") -> tuple[MarkerSeries, ...]:
+    """Marker series from CSV `subject,marker,unit,day,value[,visit]`, days from infusion in order."""
+    errors: list[FieldError] = []
+    series: dict[tuple[str, str], tuple[str, list[Observation], list[int]]] = {}
+    for row, record in _csv_records(text, source, MARKER_COLUMNS, errors):
+        subject, marker, unit = (record[name].strip() for name in ("subject", "marker", "unit"))
+        for name, text_value in (("subject", subject), ("marker", marker), ("unit", unit)):
+            if not text_value:
+                errors.append(FieldError(f"row {row}.{name}", "empty"))
+        day = _number(record["day"].strip(), row, "day", errors)
+        value = _number(record["value"].strip(), row, "value", errors)
+        if value is not None and value < 0:
+            errors.append(FieldError(f"row {row}.value", f"negative value {value:g}"))
+        if not (subject and marker and unit) or day is None or value is None or value < 0:
+            continue
+        known_unit, observations, rows = series.setdefault((subject, marker), (unit, [], []))
+        if unit != known_unit:
+            errors.append(
+                FieldError(f"row {row}.unit", f"{unit!r} differs from {known_unit!r} in row {rows[0]}")
+            )
+        elif observations and day <= observations[-1].day:
+            errors.append(
+                FieldError(
+                    f"row {row}.day",
+                    f"day {day:g} is not after day {observations[-1].day:g} (row {rows[-1]}) "
+                    f"for {subject} {marker}: days must be sorted and distinct",
+                )
+            )
+        else:
+            visit = (record.get("visit") or "").strip() or None
+            observations.append(Observation(day=day, value=value, visit=visit))
+            rows.append(row)
+    if not errors and not series:
+        errors.append(FieldError("(file)", "no data rows"))
+    if errors:
+        raise InputError(source, tuple(errors))
+    return tuple(
+        MarkerSeries(subject=subject, marker=marker, unit=unit, observations=tuple(observations))
+        for (subject, marker), (unit, observations, _) in series.items()
+    )
