@@ -27,6 +27,8 @@ from cartrial.clinical.classification import (
     CriteriaSpec,
     EularAcr2019Items,
     Slicc2012Items,
+    _classify_complete,
+    _classify_general,
     classify_acr1997,
     classify_eular_acr2019,
     classify_slicc2012,
@@ -586,3 +588,19 @@ def test_any_unit_text_converts_or_is_an_input_error(unit: str) -> None:
         is_leukopenic(3, unit)
     except InputError as error:
         assert error.errors[0].field == "white_cells"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(_CLASSIFIERS), st.data())
+def test_the_complete_items_shortcut_gives_the_general_result(
+    case: tuple[type[Any], Callable[[Any], ClassificationResult]], data: st.DataObject
+) -> None:
+    """With no unknown item, classification takes a shortcut; it must agree with the general evaluation
+    (whose single case is then both the best and the worst)."""
+    model, classify = case
+    items = model(**{name: data.draw(st.booleans()) for name in model.model_fields})
+    spec = {classify_acr1997: ACR1997, classify_slicc2012: SLICC2012, classify_eular_acr2019: EULAR_ACR2019}[
+        classify
+    ]
+    values = items.values()
+    assert _classify_complete(spec, values) == _classify_general(spec, values) == classify(items)

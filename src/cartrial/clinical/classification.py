@@ -23,6 +23,9 @@ import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
+from operator import itemgetter
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
@@ -627,8 +630,62 @@ def _missing(
     return tuple(name for name, value in values.items() if value is None and name in relevant)
 
 
+def _counted(criteria: list[Criterion], values: Mapping[str, Tristate]) -> tuple[CountedCriterion, ...]:
+    return tuple([CountedCriterion(c.id, c.domain, c.kind, c.weight, c.items_met(values)) for c in criteria])
+
+
+def _classify_complete(spec: CriteriaSpec, values: Mapping[str, bool]) -> ClassificationResult:
+    """`_classify` when no item is unknown (the usual case): one tally, every rule decided outright.
+
+    The same result as the general path, whose single case is then both best and worst.
+    """
+    met = [c.assess(values) is True for c in spec.criteria]
+    tally = _tally(spec.criteria, met)
+    decided = [bool(route.decide(values, tally)) for route in spec.routes]
+    return ClassificationResult(
+        criteria_set=spec.name,
+        result=Classification.CLASSIFIED if any(decided) else Classification.NOT_CLASSIFIED,
+        score=tally.score,
+        worst_case_score=tally.score,
+        best_case_score=tally.score,
+        threshold=spec.threshold,
+        counted=_counted(_highest_per_domain(spec.criteria, met), values),
+        routes=tuple(
+            [
+                RouteResult(route.rule, Classification.CLASSIFIED if ok else Classification.NOT_CLASSIFIED)
+                for route, ok in zip(spec.routes, decided, strict=True)
+            ]
+        ),
+        missing=(),
+    )
+
+
+_SPECS: dict[CriteriaSet, tuple[CriteriaSpec, tuple[str, ...]]] = {
+    ACR1997.name: (ACR1997, tuple(Acr1997Items.model_fields)),
+    SLICC2012.name: (SLICC2012, tuple(Slicc2012Items.model_fields)),
+    EULAR_ACR2019.name: (EULAR_ACR2019, tuple(EularAcr2019Items.model_fields)),
+}
+_ITEM_GETTERS: dict[CriteriaSet, Callable[[dict[str, Tristate]], tuple[Tristate, ...]]] = {
+    name: itemgetter(*names) for name, (_, names) in _SPECS.items()
+}
+
+
+# Memoised (the result is a frozen value of the items alone): screening classifies every record, and
+# recorded item patterns repeat. Keyed by the set's name and the items in field order, cheap to hash.
+@lru_cache(maxsize=8192)
+def _classify_pattern(name: CriteriaSet, pattern: tuple[Tristate, ...]) -> ClassificationResult:
+    spec, names = _SPECS[name]
+    values = dict(zip(names, pattern, strict=True))
+    if None not in pattern:
+        return _classify_complete(spec, cast("dict[str, bool]", values))
+    return _classify_general(spec, values)
+
+
 def _classify(spec: CriteriaSpec, items: _Items) -> ClassificationResult:
-    values = items.values()
+    return _classify_pattern(spec.name, _ITEM_GETTERS[spec.name](items.__dict__))
+
+
+def _classify_general(spec: CriteriaSpec, values: dict[str, Tristate]) -> ClassificationResult:
     status = [c.assess(values) for c in spec.criteria]
     cases = _cases(spec, values, status)
     # Per case, which rules classify its best and its worst completion.
@@ -643,12 +700,7 @@ def _classify(spec: CriteriaSpec, items: _Items) -> ClassificationResult:
         worst_case_score=min(worst.tally.score for _, worst in cases),
         best_case_score=max(best.tally.score for best, _ in cases),
         threshold=spec.threshold,
-        counted=tuple(
-            CountedCriterion(
-                id=c.id, domain=c.domain, kind=c.kind, weight=c.weight, items=c.items_met(values)
-            )
-            for c in counted
-        ),
+        counted=_counted(counted, values),
         routes=tuple(
             RouteResult(
                 rule=route.rule,
@@ -659,7 +711,7 @@ def _classify(spec: CriteriaSpec, items: _Items) -> ClassificationResult:
             )
             for index, route in enumerate(spec.routes)
         ),
-        missing=_missing(spec, values, status, result) if None in values.values() else (),
+        missing=_missing(spec, values, status, result),
     )
 
 

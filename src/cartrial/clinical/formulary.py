@@ -8,6 +8,7 @@ in it has class OTHER: it is a real medication, just not one the eligibility rul
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 from cartrial.clinical.glucocorticoids import GLUCOCORTICOIDS
 
@@ -71,6 +72,9 @@ _SYNONYMS: dict[str, str] = {
 }
 
 
+# Memoised: the screening criteria look up every medication's name several times per record, and sites
+# write few distinct names.
+@lru_cache(maxsize=4096)
 def generic_name(drug: str) -> str:
     """The generic name of a drug as written ('MMF' -> 'mycophenolate mofetil'); unknown names pass through.
 

@@ -77,6 +77,8 @@ SLEDAI_WEIGHTS: dict[Descriptor, int] = {
     Descriptor.THROMBOCYTOPENIA: 1,
     Descriptor.LEUKOPENIA: 1,
 }
+# In definition order, once: iterating the enum class itself is slow, and every screening scores one.
+_DESCRIPTORS: tuple[Descriptor, ...] = tuple(Descriptor)
 SEROLOGICAL_DESCRIPTORS: frozenset[Descriptor] = frozenset(
     {Descriptor.LOW_COMPLEMENT, Descriptor.INCREASED_DNA_BINDING}
 )
@@ -138,12 +140,13 @@ def calculate_sledai(assessment: SledaiAssessment) -> SledaiScore:
     >>> (s.low, s.high, s.clinical_low)
     (6, 6, 4)
     """
-    present = tuple(d for d in Descriptor if assessment.descriptors.get(d) is True)
-    unknown = tuple(d for d in Descriptor if assessment.descriptors.get(d) is None)
-    total = sum(SLEDAI_WEIGHTS[d] for d in present)
-    unknown_weight = sum(SLEDAI_WEIGHTS[d] for d in unknown)
-    serological = sum(SLEDAI_WEIGHTS[d] for d in present if d in SEROLOGICAL_DESCRIPTORS)
-    unknown_clinical = sum(SLEDAI_WEIGHTS[d] for d in unknown if d not in SEROLOGICAL_DESCRIPTORS)
+    scored = assessment.descriptors
+    present = tuple([d for d in _DESCRIPTORS if scored.get(d) is True])
+    unknown = tuple([d for d in _DESCRIPTORS if scored.get(d) is None])
+    total = sum([SLEDAI_WEIGHTS[d] for d in present])
+    unknown_weight = sum([SLEDAI_WEIGHTS[d] for d in unknown])
+    serological = sum([SLEDAI_WEIGHTS[d] for d in present if d in SEROLOGICAL_DESCRIPTORS])
+    unknown_clinical = sum([SLEDAI_WEIGHTS[d] for d in unknown if d not in SEROLOGICAL_DESCRIPTORS])
     return SledaiScore(
         version=assessment.version,
         low=total,

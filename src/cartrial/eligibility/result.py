@@ -20,6 +20,10 @@ class Outcome(StrEnum):
         return cls.MET if value else cls.NOT_MET
 
 
+# Module-level names for the members: `combine` and `found` run for every criterion of every record.
+_MET, _NOT_MET, _UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
+
+
 class Verdict(StrEnum):
     ELIGIBLE = "eligible"
     INELIGIBLE = "ineligible"
@@ -83,13 +87,15 @@ class Finding(NamedTuple):
 
 
 def unknown(*missing: str) -> Finding:
-    return Finding(Outcome.UNKNOWN, None, missing)
+    return Finding(_UNKNOWN, None, missing)
 
 
 def found(item: str, value: str, rule: str, holds: Tristate, missing: tuple[str, ...] = ()) -> Finding:
     """A part weighed on evidence; when `holds` is unknown, `missing` names what would decide it."""
-    outcome = Outcome.of(holds)
-    return Finding(outcome, Evidence(item, value, rule, outcome), missing if holds is None else ())
+    if holds is None:
+        return Finding(_UNKNOWN, Evidence(item, value, rule, _UNKNOWN), missing)
+    outcome = _MET if holds else _NOT_MET
+    return Finding(outcome, Evidence(item, value, rule, outcome), ())
 
 
 def combine(
@@ -99,21 +105,21 @@ def combine(
 
     Unknown parts make the criterion unknown only when the known parts do not already decide it.
     """
-    outcomes = [f.outcome for f in findings]
-    decisive, other = (Outcome.NOT_MET, Outcome.MET) if require == "all" else (Outcome.MET, Outcome.NOT_MET)
-    if decisive in outcomes:
-        outcome = decisive
-    elif Outcome.UNKNOWN in outcomes:
-        outcome = Outcome.UNKNOWN
-    else:
-        outcome = other
+    decisive, other = (_NOT_MET, _MET) if require == "all" else (_MET, _NOT_MET)
+    outcome = other
+    for finding in findings:
+        if finding.outcome is decisive:
+            outcome = decisive
+            break
+        if finding.outcome is _UNKNOWN:
+            outcome = _UNKNOWN
     return CriterionResult(
-        id=criterion_id,
-        kind=kind,
-        title=title,
-        outcome=outcome,
-        evidence=tuple(f.evidence for f in findings if f.evidence is not None),
-        missing=() if outcome is not Outcome.UNKNOWN else tuple(m for f in findings for m in f.missing),
+        criterion_id,
+        kind,
+        title,
+        outcome,
+        tuple([f.evidence for f in findings if f.evidence is not None]),
+        () if outcome is not _UNKNOWN else tuple([m for f in findings for m in f.missing]),
     )
 
 
