@@ -328,3 +328,13 @@ def test_theophylline_summary_matches_pknca_vignette() -> None:
 
 def test_no_profiles_no_results() -> None:
     assert calculate_nca([]) == ()
+
+
+def test_aucint_interpolation_follows_the_rule_on_each_side_of_tmax() -> None:
+    before_tmax, after_tmax = Interval(0.0, 1.5), Interval(0.0, 2.5)
+    for method in NcaMethod:
+        r = one(PKNCA_EXAMPLE, [before_tmax, after_tmax], method=method)
+        # Rising from 1 to 2: every rule interpolates linearly, C(1.5) = 1.5.
+        assert r.value("AUCINT", before_tmax) == pytest.approx(0.5 + 0.625, rel=1e-12)
+        expected = 2.875 if method is NcaMethod.LINEAR else 2 + (2 - math.sqrt(2)) / LN2
+        assert r.value("AUCINT", after_tmax) == pytest.approx(expected, rel=1e-12)
