@@ -212,3 +212,39 @@ def test_pathways_json_table_and_plot(tmp_path: Path) -> None:
     result = runner.invoke(app, ["pathways", str(state), "--cohorts", "2", "--plot", str(picture)])
     assert result.exit_code == 0 and "2NNN 3NNN" in result.stdout
     assert picture.read_bytes().startswith(b"\x89PNG")
+
+
+def test_escalate_tite_crm_from_state(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    patients = [{"dose_level": 2, "dlt": "no", "followup_days": 28}] * 3
+    patients += [{"dose_level": 3, "dlt": "pending", "followup_days": 20}]
+    state.write_text(json.dumps({"patients": patients}))
+    args = [
+        "escalate",
+        str(state),
+        "--design",
+        "tite-crm",
+        "--target",
+        "0.25",
+        "--skeleton",
+        "0.05,0.12,0.25,0.40",
+    ]
+    shown = run_json(*args)
+    assert shown["design"] == "tite-crm" and shown["decision"] == "suspend"  # 1 of 1 pending at dose 3
+    patients[-1] = {"dose_level": 3, "dlt": "pending"}
+    state.write_text(json.dumps({"patients": [*patients, {"dose_level": 3, "dlt": "no"}] * 1}))
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "followup_days" in result.stderr
+    simulate = [
+        "simulate",
+        "--design",
+        "tite-crm",
+        "--target",
+        "0.25",
+        "--true",
+        "0.1,0.2",
+        "--skeleton",
+        "0.1,0.2",
+    ]
+    result = runner.invoke(app, simulate)
+    assert result.exit_code == 2 and "cannot be simulated" in result.stderr

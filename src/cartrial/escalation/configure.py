@@ -30,16 +30,20 @@ from cartrial.escalation.interface import Design, DoseOutcomes
 from cartrial.escalation.rules import (
     ELIMINATION_CUTOFF,
     EXTRA_SAFE_OFFSET,
+    MAX_PENDING_FRACTION,
     EliminateToxicDoses,
     StopAtMaxN,
     StopAtNAtDose,
+    SuspendWhenTooManyPending,
     SuspendWhilePending,
 )
 from cartrial.escalation.selection import MtdSelection, calculate_isotonic_estimates, select_boin_mtd
 from cartrial.protocol import EscalationDesignSpec, Protocol
 
-DesignName = Literal["3+3", "boin", "mtpi2", "i3+3", "crm"]
+DesignName = Literal["3+3", "boin", "mtpi2", "i3+3", "crm", "tite-crm"]
 SUPPORTED_DESIGNS: tuple[str, ...] = get_args(DesignName)
+# The protocol model's default DLT window (cartrial.protocol.DltSpec), used without a protocol.
+DEFAULT_DLT_WINDOW_DAYS = 28.0
 # R BOIN get.oc / get.boundary: n.earlystop = 100 "essentially turns off" the cap.
 BOIN_DEFAULT_N_EARLYSTOP = 100
 
@@ -70,6 +74,8 @@ class DesignSettings:
     model: str = "empiric"
     prior_var: float = CRM_PRIOR_VARIANCE
     intercept: float = CRM_LOGISTIC_INTERCEPT
+    window_days: float = DEFAULT_DLT_WINDOW_DAYS
+    max_pending_fraction: float = MAX_PENDING_FRACTION
 
 
 _PARAMETER_TYPES: dict[str, type] = {
@@ -89,6 +95,7 @@ _PARAMETER_TYPES: dict[str, type] = {
     "model": str,
     "prior_var": float,
     "intercept": float,
+    "max_pending_fraction": float,
 }
 
 
@@ -108,7 +115,8 @@ def _check_type(field: str, value: Any, kind: type) -> Any:
 
 def settings_from_protocol(protocol: Protocol) -> DesignSettings:
     """The design settings of a protocol version: its dose levels, start dose and design spec."""
-    return settings_from_spec(protocol.design, len(protocol.dose_levels), protocol.start_dose.number)
+    settings = settings_from_spec(protocol.design, len(protocol.dose_levels), protocol.start_dose.number)
+    return replace(settings, window_days=float(protocol.dlt.window_days))
 
 
 def settings_from_spec(spec: EscalationDesignSpec, n_doses: int, start_dose: int) -> DesignSettings:
@@ -175,7 +183,12 @@ def validate_settings(settings: DesignSettings) -> None:
         raise InputError.single("design", "target", f"design {settings.design!r} needs a target DLT rate")
     if settings.model not in ("empiric", "logistic"):
         raise InputError.single("design", "model", f"must be empiric or logistic, got {settings.model!r}")
-    if settings.design == "crm" and settings.skeleton is None and settings.skeleton_halfwidth is None:
+    if not settings.window_days > 0:
+        raise InputError.single("design", "window_days", f"must be positive, got {settings.window_days}")
+    if not 0 <= settings.max_pending_fraction <= 1:
+        raise InputError.single("design", "max_pending_fraction", "must lie in [0, 1]")
+    crm_family = settings.design in ("crm", "tite-crm")
+    if crm_family and settings.skeleton is None and settings.skeleton_halfwidth is None:
         raise InputError.single(
             "design",
             "skeleton",
@@ -221,16 +234,22 @@ def build_design(settings: DesignSettings) -> Design:
     if settings.design == "3+3":
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
-    elif settings.design == "crm":
+    elif settings.design in ("crm", "tite-crm"):
         assert settings.target is not None  # validate_settings guarantees it
+        tite = settings.design == "tite-crm"
         crm = make_crm_design(
             settings.n_doses,
             settings.start_dose,
             settings.target,
             make_crm_model(settings),
             settings.cutoff_eli,
+            settings.window_days if tite else None,
         )
-        design = SuspendWhilePending(crm)
+        design = (
+            SuspendWhenTooManyPending(crm, settings.max_pending_fraction)
+            if tite
+            else SuspendWhilePending(crm)
+        )
     else:
         assert settings.target is not None  # validate_settings guarantees it
         eliminate = EliminateToxicDoses(
@@ -253,7 +272,7 @@ def select_mtd(outcomes: DoseOutcomes, settings: DesignSettings) -> MtdSelection
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         mtd = select_three_plus_three_mtd(outcomes, variant)
         return MtdSelection(mtd, (), calculate_isotonic_estimates(outcomes, settings.target))
-    if settings.design == "crm":
+    if settings.design in ("crm", "tite-crm"):
         decision = build_design(settings).decide(replace(outcomes, current_dose=outcomes.n_doses))
         estimates = calculate_isotonic_estimates(outcomes, settings.target)
         if decision.stop:

@@ -30,6 +30,8 @@ class DoseOutcomes:
     pending: tuple[int, ...]
     current_dose: int | None
     efficacies: tuple[int | None, ...] = ()
+    pending_followup: tuple[tuple[float | None, ...], ...] = ()
+    """Per dose, the days of follow-up of each pending patient (None where not recorded)."""
 
     @property
     def n_doses(self) -> int:

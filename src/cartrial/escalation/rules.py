@@ -25,6 +25,9 @@ ELIMINATION_MIN_N = 3
 # R BOIN get.boundary `offset`: the "extra safe" rule stops when the lowest dose's probability
 # exceeds cutoff.eli - offset.
 EXTRA_SAFE_OFFSET = 0.05
+# Yuan et al. 2018 (TITE-BOIN): suspend accrual while more than half of the patients at the current
+# dose are still pending.
+MAX_PENDING_FRACTION = 0.5
 # Beta(1, 1): the uniform prior of the elimination rule (Liu & Yuan 2015).
 ELIMINATION_PRIOR_A = 1.0
 ELIMINATION_PRIOR_B = 1.0
@@ -221,3 +224,29 @@ class DontSkipDoses(_Wrapper):
             next_dose=next_dose,
             reason=f"{decision.reason}; no skipping: dose {next_dose}",
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SuspendWhenTooManyPending(_Wrapper):
+    """Time-to-event designs decide with pending patients, but suspend accrual while the pending
+    patients at the current dose are more than `max_fraction` of all treated there."""
+
+    max_fraction: float = MAX_PENDING_FRACTION
+
+    def decide(self, outcomes: DoseOutcomes) -> Decision:
+        current = outcomes.current_dose
+        if current is not None:
+            waiting = outcomes.pending[current - 1]
+            total = waiting + outcomes.n_at(current)
+            if waiting > self.max_fraction * total:
+                decision = self.parent.decide(outcomes)
+                if decision.stop:
+                    return decision
+                return replace(
+                    decision,
+                    action="suspend",
+                    next_dose=current,
+                    reason=f"{waiting} of {total} patients at dose {current} pending (more than "
+                    f"{self.max_fraction:g}): suspend accrual; {decision.reason}",
+                )
+        return self.parent.decide(outcomes)

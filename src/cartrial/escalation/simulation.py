@@ -34,6 +34,8 @@ from cartrial.escalation.rules import calculate_elimination_count
 from cartrial.escalation.selection import SELECTION_PRIOR, SELECTION_TIE_BREAK
 from cartrial.escalation.state import outcomes_from_counts
 
+# The designs with a compiled trial loop; time-to-event designs need accrual and DLT-time models.
+SIMULATED_DESIGNS = ("3+3", "boin", "mtpi2", "i3+3", "crm")
 # CRM grid weights are rescaled to sum 1 when their sum falls below this (far from underflow).
 _RESCALE_BELOW = 1e-100
 # Trials simulated per block of random numbers: bounds memory, and fixes the stream a seed gives.
@@ -401,6 +403,12 @@ class _Plan:
 
 def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -> _Plan:
     validate_settings(settings)
+    if settings.design not in SIMULATED_DESIGNS:
+        raise InputError.single(
+            "simulate",
+            "design",
+            f"{settings.design!r} cannot be simulated yet (only {', '.join(SIMULATED_DESIGNS)})",
+        )
     if len(true_tox) != settings.n_doses:
         raise InputError.single("simulate", "true", f"{len(true_tox)} rates for {settings.n_doses} doses")
     for i, p in enumerate(true_tox):

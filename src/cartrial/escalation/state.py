@@ -50,10 +50,12 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
     dlts = [0] * n_doses
     pending = [0] * n_doses
     efficacies: list[int | None] = [0] * n_doses
+    followup: list[list[float | None]] = [[] for _ in range(n_doses)]
     for p in state.patients:
         k = p.dose_level - 1
         if p.dlt == "pending":
             pending[k] += 1
+            followup[k].append(p.followup_days)
         else:
             treated[k] += 1
             dlts[k] += p.dlt == "yes"
@@ -68,6 +70,7 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
         pending=tuple(pending),
         current_dose=current,
         efficacies=tuple(efficacies),
+        pending_followup=tuple(tuple(days) for days in followup),
     )
 
 

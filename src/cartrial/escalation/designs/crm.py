@@ -115,13 +115,27 @@ class CrmPosterior:
 
 
 def calculate_crm_posterior(
-    model: CrmModel, grid: QuadratureGrid, treated: Sequence[int], dlts: Sequence[int], target: float
+    model: CrmModel,
+    grid: QuadratureGrid,
+    treated: Sequence[int],
+    dlts: Sequence[int],
+    target: float,
+    pending_weights: Sequence[Sequence[float]] = (),
 ) -> CrmPosterior:
-    """The posterior of beta given counts per dose, by the precomputed quadrature."""
+    """The posterior of beta given counts per dose, by the precomputed quadrature.
+
+    `pending_weights` (TITE-CRM, Cheung & Chappell 2000) holds per dose the weight w in [0, 1] of each
+    patient still in the DLT window without DLT; each contributes (1 - w p) to the likelihood.
+    """
     n = np.asarray(treated, dtype=np.float64)
     y = np.asarray(dlts, dtype=np.float64)
     # Columns with no count are zeroed first, so an underflowed log p = -inf never meets a 0 count.
     log_like = np.where(y > 0, grid.log_p, 0.0) @ y + np.where(n - y > 0, grid.log_q, 0.0) @ (n - y)
+    if pending_weights:
+        p_grid = np.exp(grid.log_p)
+        for dose, weights in enumerate(pending_weights):
+            for w_pending in weights:
+                log_like = log_like + np.log1p(-w_pending * p_grid[:, dose])
     log_post = grid.log_weight + log_like
     w = np.exp(log_post - log_post.max())
     w /= w.sum()
@@ -207,10 +221,23 @@ class Crm:
     model: CrmModel
     safety_cutoff: float
     grid: QuadratureGrid
-    name: str = "crm"
+    window_days: float | None = None
+    """Set for TITE-CRM: the DLT window that turns follow-up days into weights."""
+
+    @property
+    def name(self) -> str:
+        return "crm" if self.window_days is None else "tite-crm"
 
     def posterior(self, outcomes: DoseOutcomes) -> CrmPosterior:
-        return calculate_crm_posterior(self.model, self.grid, outcomes.treated, outcomes.dlts, self.target)
+        weights: list[list[float]] = []
+        if self.window_days is not None:
+            weights = [
+                [calculate_tite_weight(days, self.window_days, dose + 1) for days in followup]
+                for dose, followup in enumerate(outcomes.pending_followup)
+            ]
+        return calculate_crm_posterior(
+            self.model, self.grid, outcomes.treated, outcomes.dlts, self.target, weights
+        )
 
     def decide(self, outcomes: DoseOutcomes) -> Decision:
         current = outcomes.current_dose
@@ -243,12 +270,28 @@ class Crm:
         return Decision(self.name, action_between(current, next_dose), next_dose, reason, (), details)
 
 
+def calculate_tite_weight(followup_days: float | None, window_days: float, dose: int) -> float:
+    """Cheung & Chappell 2000 linear weight: the fraction of the DLT window followed, at most 1 (dfcrm)."""
+    if followup_days is None:
+        raise InputError.single(
+            "state",
+            "followup_days",
+            f"a pending patient at dose {dose} has no follow-up days (TITE needs them)",
+        )
+    return min(followup_days / window_days, 1.0)
+
+
 def make_crm_design(
-    n_doses: int, start_dose: int, target: float, model: CrmModel, safety_cutoff: float
+    n_doses: int,
+    start_dose: int,
+    target: float,
+    model: CrmModel,
+    safety_cutoff: float,
+    window_days: float | None = None,
 ) -> Crm:
-    """A CRM with its quadrature grid computed once."""
+    """A CRM (TITE-CRM when `window_days` is given) with its quadrature grid computed once."""
     if len(model.skeleton) != n_doses:
         raise InputError.single(
             "design", "skeleton", f"{len(model.skeleton)} values for {n_doses} dose levels"
         )
-    return Crm(n_doses, start_dose, target, model, safety_cutoff, make_quadrature_grid(model))
+    return Crm(n_doses, start_dose, target, model, safety_cutoff, make_quadrature_grid(model), window_days)
