@@ -5,24 +5,31 @@ An exclusion criterion is *met* when the candidate has the excluding condition.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from cartrial.clinical.formulary import generic_name
 from cartrial.clinical.units import Analyte, convert, format_decimal, is_molar, to_canonical
-from cartrial.eligibility.facts import canonical_value, describe_lab, latest_lab, missing_lab, window_start
-from cartrial.eligibility.record import Episode, ScreeningRecord
-from cartrial.eligibility.regimen import days_at_or_above, glucocorticoid_segments, is_systemic_glucocorticoid
+from cartrial.eligibility.facts import (
+    RecordFacts,
+    canonical_value,
+    describe_lab,
+    format_limit,
+    medications_with_names,
+    missing_lab,
+    window_start,
+)
+from cartrial.eligibility.record import Episode
+from cartrial.eligibility.regimen import days_at_or_above
 from cartrial.eligibility.result import CriterionResult, Finding, combine, found, unknown
-from cartrial.protocol import EligibilityParameters
 
 # Major organ transplants: the registry names heart, lung, kidney and liver "e.g."; pancreas and
 # intestine are the other solid organs transplanted with lifelong immunosuppression.
 MAJOR_ORGANS = frozenset({"heart", "lung", "kidney", "liver", "pancreas", "intestine"})
+TRANSPLANT_RULE = f"any {', '.join(sorted(MAJOR_ORGANS))}, haematopoietic stem cell or bone marrow transplant"
 
 
-def _recent(episode: Episode, record: ScreeningRecord, lookback_days: int) -> bool:
-    """Ongoing at screening, or ended within the look-back before it."""
-    return episode.end_date is None or episode.end_date >= window_start(record, lookback_days)
+def _recent(episode: Episode, first: date) -> bool:
+    """Ongoing at screening, or ended within the look-back before it (on or after its `first` day)."""
+    return episode.end_date is None or episode.end_date >= first
 
 
 def _episode_text(episode: Episode) -> str:
@@ -30,34 +37,36 @@ def _episode_text(episode: Episode) -> str:
     return f"from {episode.onset_date.isoformat()}, {end}"
 
 
-def assess_severe_nephritis(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_severe_nephritis(facts: RecordFacts) -> CriterionResult:
     """Exclusion 1: severe lupus nephritis, by any of its five markers."""
     findings = (
-        _proteinuria(record, params),
-        _creatinine(record, params),
-        _haemodialysis(record, params),
-        _prohibited_nephritis_drugs(record, params),
-        _high_dose_glucocorticoid(record, params),
+        _proteinuria(facts),
+        _creatinine(facts),
+        _haemodialysis(facts),
+        _prohibited_nephritis_drugs(facts),
+        _high_dose_glucocorticoid(facts),
     )
     return combine("exc-1-severe-nephritis", "exclusion", "Severe lupus nephritis", findings, "any")
 
 
-def _proteinuria(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
-    lab = latest_lab(record, Analyte.URINE_PROTEIN_24H, params.lab_max_age_days)
+def _proteinuria(facts: RecordFacts) -> Finding:
+    params = facts.params
+    lab = facts.latest_labs.get(Analyte.URINE_PROTEIN_24H)
     if lab is None:
         return unknown(missing_lab(Analyte.URINE_PROTEIN_24H, params.lab_max_age_days))
     limit = params.proteinuria_max_g_per_24h
     return found(
         "24-h urine protein",
         describe_lab(lab),
-        f"> {format_decimal(limit)} g/24 h",
+        f"> {format_limit(limit)} g/24 h",
         canonical_value(lab) > limit,
     )
 
 
-def _creatinine(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+def _creatinine(facts: RecordFacts) -> Finding:
     """Compared in the unit family the lab reported, against the limit stated in that unit."""
-    lab = latest_lab(record, Analyte.CREATININE, params.lab_max_age_days)
+    params = facts.params
+    lab = facts.latest_labs.get(Analyte.CREATININE)
     if lab is None:
         return unknown(missing_lab(Analyte.CREATININE, params.lab_max_age_days))
     if is_molar(lab.unit):
@@ -72,22 +81,25 @@ def _creatinine(record: ScreeningRecord, params: EligibilityParameters) -> Findi
         "serum creatinine",
         f"{format_decimal(value)} {unit} on {lab.result_date.isoformat()}"
         f" (reported {format_decimal(lab.value)} {lab.unit})",
-        f"> {format_decimal(limit)} {unit}",
+        f"> {format_limit(limit)} {unit}",
         value > limit,
     )
 
 
-def _haemodialysis(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+def _haemodialysis(facts: RecordFacts) -> Finding:
+    record = facts.record
     if record.dialysis is None:
         return unknown("dialysis")
-    lookback = params.high_dose_lookback_days
-    recent = [e for e in record.dialysis if _recent(e, record, lookback)]
+    lookback = facts.params.high_dose_lookback_days
+    first = window_start(record, lookback)
+    recent = [e for e in record.dialysis if _recent(e, first)]
     shown = "; ".join(_episode_text(e) for e in record.dialysis) or "none"
     return found("haemodialysis", shown, f"ongoing or within {lookback} days before screening", bool(recent))
 
 
-def _prohibited_nephritis_drugs(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
-    prohibited = set(params.prohibited_nephritis_drugs)
+def _prohibited_nephritis_drugs(facts: RecordFacts) -> Finding:
+    record, params = facts.record, facts.params
+    prohibited = params.prohibited_nephritis_drugs
     rule = "active nephritis treated with a prohibited drug" + (
         "" if prohibited else " (protocol lists none)"
     )
@@ -98,9 +110,9 @@ def _prohibited_nephritis_drugs(record: ScreeningRecord, params: EligibilityPara
     first = window_start(record, params.high_dose_lookback_days)
     taken = sorted(
         {
-            generic_name(m.drug)
-            for m in record.medications
-            if generic_name(m.drug) in prohibited and (m.stop_date is None or m.stop_date >= first)
+            name
+            for m, name in medications_with_names(facts)
+            if name in prohibited and (m.stop_date is None or m.stop_date >= first)
         }
     )
     if not taken:
@@ -115,56 +127,67 @@ def _prohibited_nephritis_drugs(record: ScreeningRecord, params: EligibilityPara
     )
 
 
-def _high_dose_glucocorticoid(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
-    """Prednisone-equivalent >= 100 mg/day on >= 14 days within the 56 days before screening."""
+def _high_dose_glucocorticoid(facts: RecordFacts) -> Finding:
+    """Prednisone-equivalent >= 100 mg/day on >= 14 days within the 56 days before screening.
+
+    The dose over time is the record's (`RecordFacts.steroid_segments`): on the days of the look-back
+    it is the sum over the very periods that overlap it.
+    """
+    record, params = facts.record, facts.params
     if record.medications is None:
         return unknown("medications")
     first = window_start(record, params.high_dose_lookback_days)
     last = record.screening_date - timedelta(days=1)
-    relevant = [
-        (i, m)
-        for i, m in enumerate(record.medications)
-        if is_systemic_glucocorticoid(m)
-        and m.start_date <= last
-        and (m.stop_date is None or m.stop_date >= first)
-    ]
-    undosed = tuple(f"medications.{i}.dose" for i, m in relevant if m.dose is None)
+    undosed = tuple(
+        [
+            f"medications.{i}.dose"
+            for i, (m, systemic) in enumerate(
+                zip(record.medications, facts.systemic_glucocorticoid, strict=True)
+            )
+            if systemic
+            and m.dose is None
+            and m.start_date <= last
+            and (m.stop_date is None or m.stop_date >= first)
+        ]
+    )
     if undosed:
         return unknown(*undosed)
-    segments = glucocorticoid_segments([m for _, m in relevant], last, params.glucocorticoid_table)
     threshold = params.high_dose_prednisone_mg_per_day
-    days = days_at_or_above(segments, threshold, first, last)
+    days = days_at_or_above(facts.steroid_segments, threshold, first, last)
     return found(
         "high-dose glucocorticoid",
-        f"{days} days at >= {format_decimal(threshold)} mg/day prednisone-equivalent "
+        f"{days} days at >= {format_limit(threshold)} mg/day prednisone-equivalent "
         f"({first.isoformat()} to {last.isoformat()})",
         f">= {params.high_dose_min_days} days in the {params.high_dose_lookback_days} days before screening",
         days >= params.high_dose_min_days,
     )
 
 
-def assess_lupus_crisis(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_lupus_crisis(facts: RecordFacts) -> CriterionResult:
     """Exclusion 2: a lupus crisis ongoing or within the look-back (active CNS lupus included)."""
     title = "Lupus crisis (incl. active CNS lupus)"
     cid = "exc-2-lupus-crisis"
-    lookback = params.lupus_crisis_lookback_days
+    record = facts.record
+    lookback = facts.params.lupus_crisis_lookback_days
+    first = window_start(record, lookback)
     rule = f"ongoing or within {lookback} days before screening"
     findings: list[Finding] = []
     if record.lupus_crises is None:
         findings.append(unknown("lupus_crises"))
     else:
-        recent = [c for c in record.lupus_crises if _recent(c, record, lookback)]
+        recent = [c for c in record.lupus_crises if _recent(c, first)]
         shown = "; ".join(f"{c.kind.value} {_episode_text(c)}" for c in record.lupus_crises) or "none"
         findings.append(found("lupus crises", shown, rule, bool(recent)))
-    lupus_cns = [d for d in record.cns_disorders or () if d.caused_by_lupus and _recent(d, record, lookback)]
+    lupus_cns = [d for d in record.cns_disorders or () if d.caused_by_lupus and _recent(d, first)]
     if lupus_cns:
         shown = "; ".join(f"{d.kind.value} caused by lupus {_episode_text(d)}" for d in lupus_cns)
         findings.append(found("active CNS lupus", shown, rule, True))
     return combine(cid, "exclusion", title, tuple(findings), "any")
 
 
-def assess_cns_disease(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
     """Exclusion 3: clinically significant CNS disease not caused by lupus, at any time before screening."""
+    record = facts.record
     title = "Clinically significant CNS disease not caused by lupus"
     cid = "exc-3-cns-disease"
     if record.cns_disorders is None:
@@ -190,8 +213,9 @@ def assess_cns_disease(record: ScreeningRecord, params: EligibilityParameters) -
     return combine(cid, "exclusion", title, tuple(findings), "any")
 
 
-def assess_other_autoimmune(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_other_autoimmune(facts: RecordFacts) -> CriterionResult:
     """Exclusion 4: another autoimmune disease needing systemic immunosuppressive/-modulatory treatment."""
+    record = facts.record
     title = "Other autoimmune disease needing systemic treatment"
     cid = "exc-4-other-autoimmune"
     if record.other_autoimmune_diseases is None:
@@ -212,13 +236,14 @@ def assess_other_autoimmune(record: ScreeningRecord, params: EligibilityParamete
     return combine(cid, "exclusion", title, findings, "any")
 
 
-def assess_transplant(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_transplant(facts: RecordFacts) -> CriterionResult:
     """Exclusion 5: major organ, haematopoietic stem cell or bone marrow transplant, ever."""
+    record = facts.record
     title = "Major organ or haematopoietic stem cell transplant"
     cid = "exc-5-transplant"
     if record.transplants is None:
         return combine(cid, "exclusion", title, (unknown("transplants"),), "any")
-    rule = f"any {', '.join(sorted(MAJOR_ORGANS))}, haematopoietic stem cell or bone marrow transplant"
+    rule = TRANSPLANT_RULE
     findings = tuple(
         found(
             "transplant",
@@ -231,11 +256,12 @@ def assess_transplant(record: ScreeningRecord, params: EligibilityParameters) ->
     return combine(cid, "exclusion", title, findings, "any")
 
 
-def assess_iga_deficiency(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_iga_deficiency(facts: RecordFacts) -> CriterionResult:
     """Exclusion 6: serum IgA < 10 mg/dL at screening."""
-    title = f"IgA deficiency (serum IgA < {format_decimal(params.iga_min_mg_per_dl)} mg/dL)"
+    params = facts.params
+    title = f"IgA deficiency (serum IgA < {format_limit(params.iga_min_mg_per_dl)} mg/dL)"
     cid = "exc-6-iga-deficiency"
-    lab = latest_lab(record, Analyte.IGA, params.lab_max_age_days)
+    lab = facts.latest_labs.get(Analyte.IGA)
     if lab is None:
         return combine(
             cid, "exclusion", title, (unknown(missing_lab(Analyte.IGA, params.lab_max_age_days)),), "any"
@@ -244,7 +270,7 @@ def assess_iga_deficiency(record: ScreeningRecord, params: EligibilityParameters
     finding = found(
         "serum IgA",
         describe_lab(lab),
-        f"< {format_decimal(params.iga_min_mg_per_dl)} mg/dL (= {format_decimal(limit_g_per_l)} g/L)",
+        f"< {format_limit(params.iga_min_mg_per_dl)} mg/dL (= {format_limit(limit_g_per_l)} g/L)",
         canonical_value(lab) < limit_g_per_l,
     )
     return combine(cid, "exclusion", title, (finding,), "any")

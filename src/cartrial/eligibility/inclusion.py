@@ -15,35 +15,29 @@ from cartrial.clinical.classification import (
     classify_eular_acr2019,
     classify_slicc2012,
 )
-from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
+from cartrial.clinical.formulary import DrugClass, drug_class
 from cartrial.clinical.sledai import SledaiVersion, calculate_sledai
 from cartrial.clinical.tristate import at_least
 from cartrial.clinical.units import format_decimal
 from cartrial.eligibility.dates import add_months, age_in_years
-from cartrial.eligibility.facts import window_start
-from cartrial.eligibility.record import ScreeningRecord
-from cartrial.eligibility.regimen import (
-    dose_on,
-    glucocorticoid_segments,
-    is_standard_regimen_drug,
-    is_systemic_glucocorticoid,
-    medication_courses,
-    run_start,
-)
+from cartrial.eligibility.facts import RecordFacts, format_limit, medications_with_names, window_start
+from cartrial.eligibility.record import ScreeningRecord, SerologyResult
+from cartrial.eligibility.regimen import courses, dose_on, is_standard_regimen_drug, run_start
 from cartrial.eligibility.result import CriterionResult, Finding, combine, found, unknown
-from cartrial.protocol import EligibilityParameters
 
 
-def assess_consent(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_consent(facts: RecordFacts) -> CriterionResult:
     """Inclusion 1: informed consent signed voluntarily."""
+    record = facts.record
     signed = record.consent_date is not None
     value = record.consent_date.isoformat() if record.consent_date else "not signed"
     finding = found("ICF signed", value, "signed on or before the screening date", signed)
     return combine("inc-1-consent", "inclusion", "Informed consent signed", (finding,), "all")
 
 
-def assess_age(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_age(facts: RecordFacts) -> CriterionResult:
     """Inclusion 2: 18-70 years old inclusive, in completed years on the day the ICF is signed."""
+    record, params = facts.record, facts.params
     title = f"Age {params.age_min_years}-{params.age_max_years} years at ICF signature"
     if record.birth_date is None or record.consent_date is None:
         missing = [name for name in ("birth_date", "consent_date") if getattr(record, name) is None]
@@ -58,9 +52,9 @@ def assess_age(record: ScreeningRecord, params: EligibilityParameters) -> Criter
     return combine("inc-2-age", "inclusion", title, (finding,), "all")
 
 
-def assess_diagnosis(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_diagnosis(facts: RecordFacts) -> CriterionResult:
     """Inclusion 3: SLE by the protocol's classification criteria (ACR 1997 revised in the registry)."""
-    criteria_set = params.classification_criteria
+    record, criteria_set = facts.record, facts.params.classification_criteria
     title = f"SLE diagnosis by {criteria_set} classification criteria"
     result = _classification(record, criteria_set)
     if result is None:
@@ -96,8 +90,9 @@ def _classification(record: ScreeningRecord, criteria_set: str) -> Classificatio
     return None if findings.eular_acr2019 is None else classify_eular_acr2019(findings.eular_acr2019)
 
 
-def assess_disease_history(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_disease_history(facts: RecordFacts) -> CriterionResult:
     """Inclusion 4: SLE for >= 6 months; active >= 2 months on a stable standard regimen."""
+    record, params = facts.record, facts.params
     screening = record.screening_date
     findings: list[Finding] = []
     history = params.sle_history_min_months
@@ -124,7 +119,7 @@ def assess_disease_history(record: ScreeningRecord, params: EligibilityParameter
                 add_months(record.active_disease_since, active) <= screening,
             )
         )
-    findings.append(_stable_standard_regimen(record, params))
+    findings.append(_stable_standard_regimen(facts))
     return combine(
         "inc-4-disease-history",
         "inclusion",
@@ -134,22 +129,22 @@ def assess_disease_history(record: ScreeningRecord, params: EligibilityParameter
     )
 
 
-def _stable_standard_regimen(record: ScreeningRecord, params: EligibilityParameters) -> Finding:
+def _stable_standard_regimen(facts: RecordFacts) -> Finding:
+    record, params = facts.record, facts.params
     if record.medications is None:
         return unknown("medications")
     months = params.standard_regimen_min_months
     screening = record.screening_date
-    regimen_meds = [
-        m
-        for m in record.medications
-        if is_standard_regimen_drug(
-            generic_name(m.drug), params.standard_regimen_drugs, params.biologics_count_as_immunomodulators
+    standard, biologics_count = params.standard_regimen_drugs, params.biologics_count_as_immunomodulators
+    regimen_periods = [
+        (name, m.start_date, m.stop_date)
+        for (m, name), systemic in zip(
+            medications_with_names(facts), facts.systemic_glucocorticoid, strict=True
         )
-        and (
-            drug_class(generic_name(m.drug)) is not DrugClass.CORTICOSTEROID or is_systemic_glucocorticoid(m)
-        )
+        if is_standard_regimen_drug(name, standard, biologics_count)
+        and (drug_class(name) is not DrugClass.CORTICOSTEROID or systemic)
     ]
-    ongoing = [c for c in medication_courses(regimen_meds) if c.covers(screening)]
+    ongoing = [c for c in courses(regimen_periods) if c.covers(screening)]
     steady = [c for c in ongoing if add_months(c.start, months) <= screening]
     if steady:
         value = ", ".join(f"{c.drug} since {c.start.isoformat()}" for c in steady)
@@ -165,24 +160,27 @@ def _stable_standard_regimen(record: ScreeningRecord, params: EligibilityParamet
     )
 
 
-def assess_corticosteroids(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
     """Inclusion 4 (oral corticosteroids): dose, >= 8 weeks of treatment, dose stable > 2 weeks."""
     title = "Oral corticosteroid dose, duration and stability"
     cid = "inc-4-corticosteroid"
+    record, params = facts.record, facts.params
     if record.medications is None:
         return combine(cid, "inclusion", title, (unknown("medications"),), "all")
     screening = record.screening_date
     glucocorticoids = [
-        m for m in record.medications if is_systemic_glucocorticoid(m) and m.start_date <= screening
+        m
+        for m, systemic in zip(record.medications, facts.systemic_glucocorticoid, strict=True)
+        if systemic and m.start_date <= screening
     ]
     undosed = [
         f"medications.{i}.dose"
-        for i, m in enumerate(record.medications)
-        if m in glucocorticoids and m.dose is None
+        for i, (m, systemic) in enumerate(zip(record.medications, facts.systemic_glucocorticoid, strict=True))
+        if systemic and m.start_date <= screening and m.dose is None
     ]
     if undosed:
         return combine(cid, "inclusion", title, (unknown(*undosed),), "all")
-    segments = glucocorticoid_segments(glucocorticoids, screening, params.glucocorticoid_table)
+    segments = facts.steroid_segments
     on_oral = any(
         m.route == "oral" and (m.stop_date is None or m.stop_date >= screening) for m in glucocorticoids
     )
@@ -195,12 +193,12 @@ def assess_corticosteroids(record: ScreeningRecord, params: EligibilityParameter
         )
         return combine(cid, "inclusion", title, (finding,), "all")
     dose = dose_on(segments, screening)
-    with_immunosuppressant = _on_immunosuppressant(record, params)
+    with_immunosuppressant = _on_immunosuppressant(facts)
     minimum = None if with_immunosuppressant else params.prednisone_min_mg_per_day
     dose_rule = (
-        f"<= {format_decimal(params.prednisone_max_mg_per_day)} mg/day (no minimum with an immunosuppressant)"
+        f"<= {format_limit(params.prednisone_max_mg_per_day)} mg/day (no minimum with an immunosuppressant)"
         if minimum is None
-        else f"{format_decimal(minimum)} to {format_decimal(params.prednisone_max_mg_per_day)} mg/day"
+        else f"{format_limit(minimum)} to {format_limit(params.prednisone_max_mg_per_day)} mg/day"
     )
     findings = [
         found(
@@ -234,51 +232,68 @@ def assess_corticosteroids(record: ScreeningRecord, params: EligibilityParameter
     return combine(cid, "inclusion", title, tuple(findings), "all")
 
 
-def _on_immunosuppressant(record: ScreeningRecord, params: EligibilityParameters) -> bool:
-    immunomodulators = set(params.immunosuppressants)
+def _on_immunosuppressant(facts: RecordFacts) -> bool:
+    """Whether an immunosuppressant (or a biologic, if they count) is taken on the screening date.
+
+    A course of a drug covers a day exactly when one of its periods does (a course is the union of
+    periods that touch), so the periods are read directly.
+    """
+    params, screening = facts.params, facts.record.screening_date
+    immunomodulators = params.immunosuppressants
     if params.biologics_count_as_immunomodulators:
-        immunomodulators |= set(params.biologics)
+        immunomodulators += params.biologics
     return any(
-        c.drug in immunomodulators and c.covers(record.screening_date)
-        for c in medication_courses(record.medications or ())
+        name in immunomodulators
+        and m.start_date <= screening
+        and (m.stop_date is None or m.stop_date >= screening)
+        for m, name in medications_with_names(facts)
     )
 
 
-def assess_serology(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_serology(facts: RecordFacts) -> CriterionResult:
     """Inclusion 5: ANA and/or anti-dsDNA and/or anti-Sm positive at screening."""
     title = "Positive ANA, anti-dsDNA or anti-Sm at screening"
     cid = "inc-5-serology"
+    record, params = facts.record, facts.params
     days = params.lab_max_age_days
     if record.serology is None:
         return combine(cid, "inclusion", title, (unknown("serology"),), "all")
     first = window_start(record, days)
+    latest: dict[str, SerologyResult] = {}
+    for result in record.serology:
+        # The latest in the window; the first listed on a tie.
+        if result.result_date >= first and (
+            result.test not in latest or result.result_date > latest[result.test].result_date
+        ):
+            latest[result.test] = result
     findings: list[Finding] = []
     for test in params.accepted_autoantibodies:
-        results = [s for s in record.serology if s.test == test and s.result_date >= first]
-        latest = max(results, key=lambda s: s.result_date, default=None)
-        if latest is None:
+        found_result = latest.get(test)
+        if found_result is None:
             findings.append(unknown(f"serology: {test} dated within {days} days before screening"))
         else:
-            titre = f" {latest.titre}" if latest.titre else ""
-            sign = "positive" if latest.positive else "negative"
+            titre = f" {found_result.titre}" if found_result.titre else ""
+            sign = "positive" if found_result.positive else "negative"
             findings.append(
                 found(
                     test,
-                    f"{sign}{titre} on {latest.result_date.isoformat()}",
+                    f"{sign}{titre} on {found_result.result_date.isoformat()}",
                     "positive",
-                    latest.positive,
+                    found_result.positive,
                 )
             )
     return combine(cid, "inclusion", title, tuple(findings), "any")
 
 
-def assess_sledai(record: ScreeningRecord, params: EligibilityParameters) -> CriterionResult:
+def assess_sledai(facts: RecordFacts) -> CriterionResult:
     """Inclusion 6: SELENA-SLEDAI >= 8; clinical score >= 6 if a serological descriptor is scored."""
+    params = facts.params
     title = (
         f"SELENA-SLEDAI >= {params.sledai_min_total}"
         f" (clinical >= {params.sledai_min_clinical_if_serology_scored} if serology scored)"
     )
     cid = "inc-6-sledai"
+    record = facts.record
     days = params.sledai_assessment_max_age_days
     assessment = record.sledai
     wanted = f"sledai: a SELENA-SLEDAI assessment dated within {days} days before screening"

@@ -52,10 +52,6 @@ def courses(periods: Iterable[tuple[str, date, date | None]]) -> tuple[Course, .
     return tuple(merged)
 
 
-def medication_courses(medications: Iterable[Medication]) -> tuple[Course, ...]:
-    return courses((generic_name(m.drug), m.start_date, m.stop_date) for m in medications)
-
-
 def is_systemic_glucocorticoid(medication: Medication) -> bool:
     return is_glucocorticoid(generic_name(medication.drug)) and medication.route in SYSTEMIC_ROUTES
 
