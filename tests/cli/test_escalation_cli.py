@@ -248,3 +248,20 @@ def test_escalate_tite_crm_from_state(tmp_path: Path) -> None:
     ]
     result = runner.invoke(app, simulate)
     assert result.exit_code == 2 and "cannot be simulated" in result.stderr
+
+
+def test_simulate_grid_json_and_csv(tmp_path: Path) -> None:
+    grid = tmp_path / "grid.toml"
+    grid.write_text(
+        "trials = 500\n[[designs]]\nname = '3+3'\n[[designs]]\nname = 'boin'\ntarget = 0.3\n"
+        "[[scenarios]]\nname = 'A'\ntrue = [0.05, 0.1, 0.2, 0.3]\n"
+    )
+    out = tmp_path / "grid.csv"
+    result = runner.invoke(app, ["simulate", str(grid), "--json", "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["design"], r["scenario"]) for r in rows] == [("3+3", "A"), ("boin", "A")]
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("design,scenario,dose") and len(lines) == 1 + 2 * 4
+    missing = runner.invoke(app, ["simulate", "--design", "boin", "--target", "0.3"])
+    assert missing.exit_code == 2 and "true" in missing.stderr

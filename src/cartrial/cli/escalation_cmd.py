@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
+from cartrial.cli.common import fail_bad_input, print_json, read_text, stderr, stdout
 from cartrial.cli.protocol_cmd import load_protocol_option
 from cartrial.errors import InputError
 from cartrial.protocol import field_errors_from_validation
@@ -19,6 +19,7 @@ from cartrial.protocol import field_errors_from_validation
 if TYPE_CHECKING:
     from cartrial.escalation import DesignSettings, DoseOutcomes
     from cartrial.escalation.pathways import PathwayNode
+    from cartrial.escalation.simulation import OperatingCharacteristics
 
 DESIGN_HELP = "design: 3+3, boin, mtpi2, i3+3 or crm (default: the protocol's)"
 
@@ -370,10 +371,108 @@ def _plot(
     plt.close(fig)
 
 
+def _oc_json(oc: OperatingCharacteristics) -> dict[str, Any]:
+    return {
+        "selection_pct": list(oc.selection_pct),
+        "patients": list(oc.patients),
+        "dlts": list(oc.dlts),
+        "stop_pct": oc.stop_pct,
+        "mean_n": oc.mean_n,
+    }
+
+
+def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None) -> None:
+    """Every cell of a scenario grid, with a progress bar on stderr; JSON, CSV or a table."""
+    import csv
+
+    from rich.progress import Progress
+
+    from cartrial.escalation.grid import parse_grid
+    from cartrial.escalation.simulation import simulate_operating_characteristics
+
+    try:
+        cells = parse_grid(read_text(grid), str(grid))
+        rows = []
+        with Progress(console=stderr, transient=True) as progress:
+            task = progress.add_task("simulating", total=len(cells))
+            for cell in cells:
+                oc = simulate_operating_characteristics(
+                    cell.settings, cell.true_tox, cell.cohorts, cell.trials, cell.seed
+                )
+                rows.append(
+                    {
+                        "design": cell.label,
+                        "scenario": cell.scenario,
+                        "true": list(cell.true_tox),
+                        **_oc_json(oc),
+                    }
+                )
+                progress.advance(task)
+    except InputError as exc:
+        fail_bad_input(exc)
+    if csv_file is not None:
+        with csv_file.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(
+                [
+                    "design",
+                    "scenario",
+                    "dose",
+                    "true",
+                    "selection_pct",
+                    "patients",
+                    "dlts",
+                    "stop_pct",
+                    "mean_n",
+                ]
+            )
+            for row in rows:
+                for k, p in enumerate(row["true"]):
+                    writer.writerow(
+                        [
+                            row["design"],
+                            row["scenario"],
+                            k + 1,
+                            p,
+                            row["selection_pct"][k],
+                            row["patients"][k],
+                            row["dlts"][k],
+                            row["stop_pct"],
+                            row["mean_n"],
+                        ]
+                    )
+    if as_json:
+        print_json(rows)
+        return
+    shown = Table(title=f"{grid}: {len(rows)} cells")
+    for column in (
+        "design",
+        "scenario",
+        "% selected per dose",
+        "mean patients per dose",
+        "% stopped",
+        "mean n",
+    ):
+        shown.add_column(column)
+    for row in rows:
+        shown.add_row(
+            row["design"],
+            row["scenario"],
+            " ".join(f"{x:.1f}" for x in row["selection_pct"]),
+            " ".join(f"{x:.1f}" for x in row["patients"]),
+            f"{row['stop_pct']:.1f}",
+            f"{row['mean_n']:.1f}",
+        )
+    stdout.print(shown)
+
+
 def simulate(
+    grid: Path | None = typer.Argument(None, help="GRID.toml: designs x scenarios (see docs/escalation.md)"),
     design: str | None = DESIGN_OPTION,
     target: float | None = TARGET_OPTION,
-    true: str = typer.Option(..., "--true", help="true DLT probability per dose, e.g. 0.05,0.10,0.20,0.30"),
+    true: str | None = typer.Option(
+        None, "--true", help="true DLT probability per dose, e.g. 0.05,0.10,0.20,0.30"
+    ),
     cohort_size: int | None = COHORT_OPTION,
     cohorts: int = typer.Option(10, "--cohorts", help="number of cohorts (ncohort)"),
     trials: int = typer.Option(10000, "--trials", help="number of simulated trials"),
@@ -395,15 +494,21 @@ def simulate(
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
     plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
+    csv_file: Path | None = typer.Option(None, "--csv", help="with GRID.toml: also write the cells as CSV"),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Operating characteristics of one scenario, as R's get.oc reports them (seeded, vectorised)."""
+    """Operating characteristics of one scenario (flags, as R's get.oc) or of a GRID.toml (seeded)."""
     from dataclasses import replace
 
     from cartrial.escalation import override_settings, settings_from_protocol
     from cartrial.escalation.simulation import simulate_operating_characteristics
 
+    if grid is not None:
+        _simulate_grid(grid, as_json, csv_file)
+        return
     try:
+        if true is None:
+            raise InputError.single("--true", "true", "give the true DLT probabilities, or a GRID.toml")
         true_tox = _parse_rates(true, "--true")
         base = settings_from_protocol(load_protocol_option(protocol_version, protocol_file))
         base = replace(base, n_doses=len(true_tox), start_dose=1)
@@ -435,15 +540,8 @@ def simulate(
         if plot.suffix.lower() not in (".png", ".svg"):
             fail_bad_input(InputError.single("--plot", "plot", "the file must end in .png or .svg"))
         _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
-    result = {
-        "selection_pct": list(oc.selection_pct),
-        "patients": list(oc.patients),
-        "dlts": list(oc.dlts),
-        "stop_pct": oc.stop_pct,
-        "mean_n": oc.mean_n,
-    }
     if as_json:
-        print_json(result)
+        print_json(_oc_json(oc))
         return
     shown = Table(title=f"{settings.design}: {trials} simulated trials, seed {seed}")
     for column in ("dose", "true DLT prob", "% selected", "mean patients", "mean DLTs"):

@@ -78,7 +78,7 @@ class DesignSettings:
     max_pending_fraction: float = MAX_PENDING_FRACTION
 
 
-_PARAMETER_TYPES: dict[str, type] = {
+PARAMETER_TYPES: dict[str, type] = {
     "cutoff_eli": float,
     "extra_safe": bool,
     "offset": float,
@@ -99,7 +99,7 @@ _PARAMETER_TYPES: dict[str, type] = {
 }
 
 
-def _check_type(field: str, value: Any, kind: type) -> Any:
+def check_parameter_type(field: str, value: Any, kind: type) -> Any:
     if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
@@ -129,13 +129,13 @@ def settings_from_spec(spec: EscalationDesignSpec, n_doses: int, start_dose: int
         "target": spec.target_dlt_rate,
     }
     for key, value in spec.parameters.items():
-        if key not in _PARAMETER_TYPES:
+        if key not in PARAMETER_TYPES:
             raise InputError.single(
                 "design",
                 f"design.parameters.{key}",
-                f"unknown parameter (known: {', '.join(_PARAMETER_TYPES)})",
+                f"unknown parameter (known: {', '.join(PARAMETER_TYPES)})",
             )
-        values[key] = _check_type(f"design.parameters.{key}", value, _PARAMETER_TYPES[key])
+        values[key] = check_parameter_type(f"design.parameters.{key}", value, PARAMETER_TYPES[key])
     return DesignSettings(**values)
 
 
