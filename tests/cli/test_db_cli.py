@@ -45,3 +45,19 @@ def test_audit_verify_names_an_edited_entry(database: Path) -> None:
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 3
     assert "entry 2" in result.stderr and "edited" in result.stderr
+
+
+def test_backup_and_restore_commands(database: Path, tmp_path: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["sites", "add", "S01", "Site one"])
+    saved = tmp_path / "saved.sqlite"
+    assert runner.invoke(app, ["db", "backup", str(saved)]).exit_code == 0
+    runner.invoke(app, ["sites", "add", "S02", "Site two"])
+    refused = runner.invoke(app, ["db", "restore", str(saved)])
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    assert runner.invoke(app, ["db", "restore", str(saved), "--yes"]).exit_code == 0
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT id FROM sites").fetchall() == [("S01",)]
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+    missing = runner.invoke(app, ["db", "restore", str(tmp_path / "nope"), "--yes"])
+    assert missing.exit_code == 2

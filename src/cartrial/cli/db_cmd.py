@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -62,6 +63,39 @@ def upgrade() -> None:
         uow.commit()
     engine.dispose()
     stdout.print(f"database at revision {current_revision(url)}; active protocol {active}", highlight=False)
+
+
+@db_app.command("backup")
+def backup(target: Path = typer.Argument(..., help="the backup file to write")) -> None:
+    """Back up the database while it stays in use (SQLite online backup; pg_dump for PostgreSQL)."""
+    from cartrial.store.backup import backup as run_backup
+    from cartrial.store.db import database_url
+
+    try:
+        run_backup(database_url(), target)
+    except InputError as exc:
+        fail_bad_input(exc)
+    stdout.print(f"backed up to {target}", highlight=False)
+
+
+@db_app.command("restore")
+def restore(
+    source: Path = typer.Argument(..., help="a backup file written by `cartrial db backup`"),
+    yes: bool = typer.Option(False, "--yes", help="confirm: the database is replaced by the backup"),
+) -> None:
+    """Replace the database with a backup (then run `cartrial audit verify`)."""
+    from cartrial.store.backup import restore as run_restore
+    from cartrial.store.db import database_url
+
+    if not yes:
+        fail_bad_input(
+            InputError.single("restore", "--yes", "a restore replaces the database; confirm with --yes")
+        )
+    try:
+        run_restore(database_url(), source)
+    except InputError as exc:
+        fail_bad_input(exc)
+    stdout.print(f"restored from {source}", highlight=False)
 
 
 @audit_app.command("verify")
