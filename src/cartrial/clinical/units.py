@@ -39,6 +39,9 @@ _SPELLINGS: dict[str, str] = {
     "x10^9/l": "1/nL",
     "×10^9/l": "1/nL",
     "10*9/l": "1/nL",
+    "10e9/l": "1/nL",
+    "10*3/ul": "1/nL",
+    "10*3/µl": "1/nL",
     "10^3/ul": "1/nL",
     "10^3/µl": "1/nL",
     "x10^3/ul": "1/nL",
@@ -60,6 +63,8 @@ _SPELLINGS: dict[str, str] = {
     "g/d": "g/day",
     "mg/d": "mg/day",
     "iu/ml": "1/mL",
+    "iu/l": "U/L",
+    "/l": "1/L",
     "u/ml": "1/mL",
     "°c": "degC",
     "c": "degC",
@@ -127,7 +132,8 @@ def pint_unit(unit: str, field: str) -> pint.Unit:
 
 
 @lru_cache(maxsize=1024)
-def _factor(from_unit: str, to_unit: str, field: str) -> Decimal:
+def conversion_factor(from_unit: str, to_unit: str, field: str = "unit") -> Decimal:
+    """The exact decimal factor from one unit to another of the same dimension."""
     from pint.errors import DimensionalityError
 
     source, target = pint_unit(from_unit, field), pint_unit(to_unit, field)
@@ -141,7 +147,7 @@ def _factor(from_unit: str, to_unit: str, field: str) -> Decimal:
 
 def convert(value: Decimal, from_unit: str, to_unit: str, field: str = "unit") -> Decimal:
     """`value` in `from_unit` expressed in `to_unit` (same dimension), exactly in decimal arithmetic."""
-    return value * _factor(from_unit, to_unit, field)
+    return value * conversion_factor(from_unit, to_unit, field)
 
 
 @lru_cache(maxsize=1024)
@@ -156,6 +162,12 @@ def to_canonical(analyte: Analyte, value: Decimal, unit: str, field: str = "unit
     if analyte is Analyte.CREATININE and not is_molar(unit, field):
         return convert(value, unit, "mg/dL", field) * CREATININE_UMOL_PER_L_PER_MG_PER_DL
     return convert(value, unit, target, field)
+
+
+def has_dimension_of(unit: str, references: tuple[str, ...], field: str = "unit") -> bool:
+    """Whether `unit` has the dimension of any reference unit (e.g. 'g/L' for a mass concentration)."""
+    dimensionality = pint_unit(unit, field).dimensionality
+    return any(dimensionality == pint_unit(reference, field).dimensionality for reference in references)
 
 
 def check_unit(analyte: Analyte, unit: str, field: str = "unit") -> None:
