@@ -77,10 +77,13 @@ SLEDAI_WEIGHTS: dict[Descriptor, int] = {
     Descriptor.THROMBOCYTOPENIA: 1,
     Descriptor.LEUKOPENIA: 1,
 }
-# In definition order, once: iterating the enum class itself is slow, and every screening scores one.
-_DESCRIPTORS: tuple[Descriptor, ...] = tuple(Descriptor)
 SEROLOGICAL_DESCRIPTORS: frozenset[Descriptor] = frozenset(
     {Descriptor.LOW_COMPLEMENT, Descriptor.INCREASED_DNA_BINDING}
+)
+# Each descriptor in definition order with its weight and whether it is serological, laid out once so
+# that scoring (done for every record screened) is one pass with one look-up per descriptor.
+_SCORING: tuple[tuple[Descriptor, int, bool], ...] = tuple(
+    (d, SLEDAI_WEIGHTS[d], d in SEROLOGICAL_DESCRIPTORS) for d in Descriptor
 )
 # A descriptor counts if present at the visit or in the preceding 10 days (Bombardier 1992);
 # SLEDAI-2K is also validated over 30 days (Touma et al. Lupus 2010).
@@ -140,21 +143,30 @@ def calculate_sledai(assessment: SledaiAssessment) -> SledaiScore:
     >>> (s.low, s.high, s.clinical_low)
     (6, 6, 4)
     """
+    present: list[Descriptor] = []
+    unknown: list[Descriptor] = []
+    total = unknown_weight = serological = unknown_clinical = 0
     scored = assessment.descriptors
-    present = tuple([d for d in _DESCRIPTORS if scored.get(d) is True])
-    unknown = tuple([d for d in _DESCRIPTORS if scored.get(d) is None])
-    total = sum([SLEDAI_WEIGHTS[d] for d in present])
-    unknown_weight = sum([SLEDAI_WEIGHTS[d] for d in unknown])
-    serological = sum([SLEDAI_WEIGHTS[d] for d in present if d in SEROLOGICAL_DESCRIPTORS])
-    unknown_clinical = sum([SLEDAI_WEIGHTS[d] for d in unknown if d not in SEROLOGICAL_DESCRIPTORS])
+    for descriptor, weight, is_serological in _SCORING:
+        value = scored.get(descriptor)
+        if value is True:
+            present.append(descriptor)
+            total += weight
+            if is_serological:
+                serological += weight
+        elif value is None:
+            unknown.append(descriptor)
+            unknown_weight += weight
+            if not is_serological:
+                unknown_clinical += weight
     return SledaiScore(
         version=assessment.version,
         low=total,
         high=total + unknown_weight,
         clinical_low=total - serological,
         clinical_high=total - serological + unknown_clinical,
-        present=present,
-        unknown=unknown,
+        present=tuple(present),
+        unknown=tuple(unknown),
     )
 
 

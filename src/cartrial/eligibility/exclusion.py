@@ -19,7 +19,15 @@ from cartrial.eligibility.facts import (
 )
 from cartrial.eligibility.record import Episode
 from cartrial.eligibility.regimen import days_at_or_above
-from cartrial.eligibility.result import CriterionResult, Finding, combine, found, unknown
+from cartrial.eligibility.result import (
+    CriterionResult,
+    Finding,
+    combine,
+    combine_shared,
+    found,
+    found_shared,
+    unknown,
+)
 
 # Major organ transplants: the registry names heart, lung, kidney and liver "e.g."; pancreas and
 # intestine are the other solid organs transplanted with lifelong immunosuppression.
@@ -92,9 +100,12 @@ def _haemodialysis(facts: RecordFacts) -> Finding:
         return unknown("dialysis")
     lookback = facts.params.high_dose_lookback_days
     first = window_start(record, lookback)
+    rule = f"ongoing or within {lookback} days before screening"
+    if not record.dialysis:
+        return found_shared("haemodialysis", "none", rule, False)
     recent = [e for e in record.dialysis if _recent(e, first)]
-    shown = "; ".join(_episode_text(e) for e in record.dialysis) or "none"
-    return found("haemodialysis", shown, f"ongoing or within {lookback} days before screening", bool(recent))
+    shown = "; ".join(_episode_text(e) for e in record.dialysis)
+    return found("haemodialysis", shown, rule, bool(recent))
 
 
 def _prohibited_nephritis_drugs(facts: RecordFacts) -> Finding:
@@ -104,7 +115,7 @@ def _prohibited_nephritis_drugs(facts: RecordFacts) -> Finding:
         "" if prohibited else " (protocol lists none)"
     )
     if not prohibited:
-        return found("prohibited nephritis drugs", "none listed by the protocol", rule, False)
+        return found_shared("prohibited nephritis drugs", "none listed by the protocol", rule, False)
     if record.medications is None:
         return unknown("medications")
     first = window_start(record, params.high_dose_lookback_days)
@@ -116,7 +127,7 @@ def _prohibited_nephritis_drugs(facts: RecordFacts) -> Finding:
         }
     )
     if not taken:
-        return found("prohibited nephritis drugs", "none taken", rule, False)
+        return found_shared("prohibited nephritis drugs", "none taken", rule, False)
     if record.lupus_nephritis_active is None:
         return found("prohibited nephritis drugs", ", ".join(taken), rule, None, ("lupus_nephritis_active",))
     return found(
@@ -174,15 +185,19 @@ def assess_lupus_crisis(facts: RecordFacts) -> CriterionResult:
     findings: list[Finding] = []
     if record.lupus_crises is None:
         findings.append(unknown("lupus_crises"))
+    elif not record.lupus_crises:
+        findings.append(found("lupus crises", "none", rule, False))
     else:
         recent = [c for c in record.lupus_crises if _recent(c, first)]
-        shown = "; ".join(f"{c.kind.value} {_episode_text(c)}" for c in record.lupus_crises) or "none"
+        shown = "; ".join(f"{c.kind.value} {_episode_text(c)}" for c in record.lupus_crises)
         findings.append(found("lupus crises", shown, rule, bool(recent)))
     lupus_cns = [d for d in record.cns_disorders or () if d.caused_by_lupus and _recent(d, first)]
     if lupus_cns:
         shown = "; ".join(f"{d.kind.value} caused by lupus {_episode_text(d)}" for d in lupus_cns)
         findings.append(found("active CNS lupus", shown, rule, True))
-    return combine(cid, "exclusion", title, tuple(findings), "any")
+    # Nothing recorded, or recorded none: the result carries nothing of this record.
+    assemble = combine if record.lupus_crises or lupus_cns else combine_shared
+    return assemble(cid, "exclusion", title, tuple(findings), "any")
 
 
 def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
@@ -191,7 +206,7 @@ def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
     title = "Clinically significant CNS disease not caused by lupus"
     cid = "exc-3-cns-disease"
     if record.cns_disorders is None:
-        return combine(cid, "exclusion", title, (unknown("cns_disorders"),), "any")
+        return combine_shared(cid, "exclusion", title, (unknown("cns_disorders"),), "any")
     findings: list[Finding] = []
     rule = "clinically significant and not caused by lupus"
     for i, disorder in enumerate(record.cns_disorders):
@@ -209,7 +224,8 @@ def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
             )
         )
     if not findings:
-        findings.append(found("CNS disorders", "none clinically significant", rule, False))
+        none = (found("CNS disorders", "none clinically significant", rule, False),)
+        return combine_shared(cid, "exclusion", title, none, "any")
     return combine(cid, "exclusion", title, tuple(findings), "any")
 
 
@@ -219,8 +235,11 @@ def assess_other_autoimmune(facts: RecordFacts) -> CriterionResult:
     title = "Other autoimmune disease needing systemic treatment"
     cid = "exc-4-other-autoimmune"
     if record.other_autoimmune_diseases is None:
-        return combine(cid, "exclusion", title, (unknown("other_autoimmune_diseases"),), "any")
+        return combine_shared(cid, "exclusion", title, (unknown("other_autoimmune_diseases"),), "any")
     rule = "needs systemic immunosuppressive or immunomodulatory treatment"
+    if not record.other_autoimmune_diseases:
+        none = (found("other autoimmune diseases", "none", rule, False),)
+        return combine_shared(cid, "exclusion", title, none, "any")
     findings = tuple(
         found(
             disease.name,
@@ -232,7 +251,7 @@ def assess_other_autoimmune(facts: RecordFacts) -> CriterionResult:
             (f"other_autoimmune_diseases.{i}.needs_systemic_treatment",),
         )
         for i, disease in enumerate(record.other_autoimmune_diseases)
-    ) or (found("other autoimmune diseases", "none", rule, False),)
+    )
     return combine(cid, "exclusion", title, findings, "any")
 
 
@@ -242,8 +261,10 @@ def assess_transplant(facts: RecordFacts) -> CriterionResult:
     title = "Major organ or haematopoietic stem cell transplant"
     cid = "exc-5-transplant"
     if record.transplants is None:
-        return combine(cid, "exclusion", title, (unknown("transplants"),), "any")
+        return combine_shared(cid, "exclusion", title, (unknown("transplants"),), "any")
     rule = TRANSPLANT_RULE
+    if not record.transplants:
+        return combine_shared(cid, "exclusion", title, (found("transplants", "none", rule, False),), "any")
     findings = tuple(
         found(
             "transplant",
@@ -252,7 +273,7 @@ def assess_transplant(facts: RecordFacts) -> CriterionResult:
             t.kind != "organ" or t.organ in MAJOR_ORGANS,
         )
         for t in record.transplants
-    ) or (found("transplants", "none", rule, False),)
+    )
     return combine(cid, "exclusion", title, findings, "any")
 
 

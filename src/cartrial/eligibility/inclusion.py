@@ -7,6 +7,7 @@ The registered list has bullets 1-4, then items numbered 5 and 6; the corticoste
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from cartrial.clinical.classification import (
     Classification,
@@ -16,14 +17,14 @@ from cartrial.clinical.classification import (
     classify_slicc2012,
 )
 from cartrial.clinical.formulary import DrugClass, drug_class
-from cartrial.clinical.sledai import SledaiVersion, calculate_sledai
+from cartrial.clinical.sledai import SledaiScore, SledaiVersion, calculate_sledai
 from cartrial.clinical.tristate import at_least
 from cartrial.clinical.units import format_decimal
 from cartrial.eligibility.dates import add_months, age_in_years
 from cartrial.eligibility.facts import RecordFacts, format_limit, medications_with_names, window_start
 from cartrial.eligibility.record import ScreeningRecord, SerologyResult
 from cartrial.eligibility.regimen import courses, dose_on, is_standard_regimen_drug, run_start
-from cartrial.eligibility.result import CriterionResult, Finding, combine, found, unknown
+from cartrial.eligibility.result import CriterionResult, Finding, combine, combine_shared, found, unknown
 
 
 def assess_consent(facts: RecordFacts) -> CriterionResult:
@@ -76,7 +77,7 @@ def assess_diagnosis(facts: RecordFacts) -> CriterionResult:
             classified,
             tuple(f"classification.{criteria_set.lower()}.{item}" for item in result.missing),
         )
-    return combine("inc-3-diagnosis", "inclusion", title, (finding,), "all")
+    return combine_shared("inc-3-diagnosis", "inclusion", title, (finding,), "all")
 
 
 def _classification(record: ScreeningRecord, criteria_set: str) -> ClassificationResult | None:
@@ -287,31 +288,38 @@ def assess_serology(facts: RecordFacts) -> CriterionResult:
 
 def assess_sledai(facts: RecordFacts) -> CriterionResult:
     """Inclusion 6: SELENA-SLEDAI >= 8; clinical score >= 6 if a serological descriptor is scored."""
-    params = facts.params
-    title = (
-        f"SELENA-SLEDAI >= {params.sledai_min_total}"
-        f" (clinical >= {params.sledai_min_clinical_if_serology_scored} if serology scored)"
-    )
-    cid = "inc-6-sledai"
-    record = facts.record
+    params, record = facts.params, facts.record
+    minimum, clinical_minimum = params.sledai_min_total, params.sledai_min_clinical_if_serology_scored
     days = params.sledai_assessment_max_age_days
     assessment = record.sledai
-    wanted = f"sledai: a SELENA-SLEDAI assessment dated within {days} days before screening"
     if (
         assessment is None
         or assessment.version is not SledaiVersion.SELENA
         or assessment.assessment_date < record.screening_date - timedelta(days=days)
     ):
-        return combine(cid, "inclusion", title, (unknown(wanted),), "all")
-    score = calculate_sledai(assessment)
+        wanted = f"sledai: a SELENA-SLEDAI assessment dated within {days} days before screening"
+        title = _sledai_title(minimum, clinical_minimum)
+        return combine_shared(_SLEDAI, "inclusion", title, (unknown(wanted),), "all")
+    return _sledai_criterion(calculate_sledai(assessment), minimum, clinical_minimum)
+
+
+_SLEDAI = "inc-6-sledai"
+
+
+def _sledai_title(min_total: int, min_clinical: int) -> str:
+    return f"SELENA-SLEDAI >= {min_total} (clinical >= {min_clinical} if serology scored)"
+
+
+# Memoised: the criterion is a function of the score and the two thresholds alone, and scores repeat.
+@lru_cache(maxsize=4096)
+def _sledai_criterion(score: SledaiScore, min_total: int, min_clinical: int) -> CriterionResult:
+    title = _sledai_title(min_total, min_clinical)
     unknown_items = tuple(f"sledai.descriptors.{d.value}" for d in score.unknown)
     span = str(score.low) if score.is_exact else f"{score.low}-{score.high}"
-    total_ok = at_least(score.low, score.high, params.sledai_min_total)
-    findings = [found("SELENA-SLEDAI total", span, f">= {params.sledai_min_total}", total_ok, unknown_items)]
+    total_ok = at_least(score.low, score.high, min_total)
+    findings = [found("SELENA-SLEDAI total", span, f">= {min_total}", total_ok, unknown_items)]
     serology = score.serology_scored
-    clinical_ok = at_least(
-        score.clinical_low, score.clinical_high, params.sledai_min_clinical_if_serology_scored
-    )
+    clinical_ok = at_least(score.clinical_low, score.clinical_high, min_clinical)
     clinical_span = (
         str(score.clinical_low)
         if score.clinical_low == score.clinical_high
@@ -323,12 +331,12 @@ def assess_sledai(facts: RecordFacts) -> CriterionResult:
         rule_holds = clinical_ok
     else:
         rule_holds = None
-    rule = f">= {params.sledai_min_clinical_if_serology_scored} when low complement or DNA binding is scored"
+    rule = f">= {min_clinical} when low complement or DNA binding is scored"
     scored = {True: "serology scored", False: "serology not scored", None: "serology unknown"}[serology]
     findings.append(
         found("clinical SELENA-SLEDAI", f"{clinical_span} ({scored})", rule, rule_holds, unknown_items)
     )
-    return combine(cid, "inclusion", title, tuple(findings), "all")
+    return combine(_SLEDAI, "inclusion", title, tuple(findings), "all")
 
 
 INCLUSION_CRITERIA = (

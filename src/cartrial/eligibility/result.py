@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from cartrial.clinical.tristate import Tristate
@@ -121,6 +122,13 @@ def combine(
         tuple([f.evidence for f in findings if f.evidence is not None]),
         () if outcome is not _UNKNOWN else tuple([m for f in findings for m in f.missing]),
     )
+
+
+# Memoised twins of `found` and `combine` for parts whose text carries nothing of the record (nothing
+# recorded, nothing found, a score): the many records that share them share one frozen value, which
+# saves building it and keeps the cyclic GC from tracking one copy per record.
+found_shared = lru_cache(maxsize=1024)(found)
+combine_shared = lru_cache(maxsize=4096)(combine)
 
 
 def result_as_dict(result: ScreeningResult) -> dict[str, object]:
