@@ -1,0 +1,73 @@
+"""`create_app(sessions, clock)`: the FastAPI application over one study database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from sqlalchemy.orm import Session, sessionmaker
+
+from cartrial import __version__
+from cartrial.api.deps import ApiSettings
+from cartrial.api.errors import install_error_handlers
+from cartrial.api.routes import accounts, audit, auth, protocols, subjects
+from cartrial.api.schemas import BadInput, FieldProblem, Refusal
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> FastAPI:
+    """The API over the store behind `sessions`; `clock` gives the server's time (aware UTC)."""
+    app = FastAPI(
+        title="cartrial",
+        version=__version__,
+        description="The trial data platform of cartrial: accounts, protocols, screening, audit.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        responses={
+            401: {
+                "model": Refusal,
+                "description": "not logged in, or the token is unknown, revoked or expired",
+            },
+            403: {"model": Refusal, "description": "the caller's role may not do this"},
+            404: {"model": Refusal, "description": "no such thing, or not one the caller may see"},
+            409: {"model": Refusal, "description": "the request contradicts the current state"},
+        },
+    )
+    app.state.cartrial = ApiSettings(sessions, clock)
+    install_error_handlers(app)
+    for module in (auth, accounts, protocols, subjects, audit):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi_document(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with this API's shape of a 422 and the screening record's schema (which two
+    request bodies refer to)."""
+    from cartrial.eligibility import ScreeningRecord
+
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    record = ScreeningRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(record.pop("$defs", {}))
+    schemas["ScreeningRecord"] = record
+    # Every 422 of FastAPI's document refers to HTTPValidationError; errors.py answers with BadInput.
+    del schemas["ValidationError"]
+    for name, model in (("HTTPValidationError", BadInput), ("FieldProblem", FieldProblem)):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schema.pop("$defs", None)
+        schemas[name] = schema
+    return document

@@ -1,0 +1,24 @@
+"""Verify the audit trail (monitors and administrators)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cartrial.api.deps import CurrentCaller, Uow
+from cartrial.api.schemas import AuditVerification, ChainProblemOut
+from cartrial.services.access import Permission, require
+from cartrial.store.audit import verify_chain
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("/verify", response_model=AuditVerification)
+def verify(caller: CurrentCaller, uow: Uow) -> AuditVerification:
+    """Recompute the hash chain; `problems` names each entry edited, deleted or reordered."""
+    require(caller.principal, Permission.VERIFY_AUDIT)
+    checked, problems = verify_chain(uow.session)
+    return AuditVerification(
+        intact=not problems,
+        entries=checked,
+        problems=[ChainProblemOut(seq=p.seq, problem=p.problem) for p in problems],
+    )

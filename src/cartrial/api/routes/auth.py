@@ -1,0 +1,71 @@
+"""Log in (bearer token and session cookie), log out (revoke), who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from cartrial.api.deps import SESSION_COOKIE, CurrentCaller, Now, Uow
+from cartrial.api.schemas import Login, LoginResult, Me, RoleAt
+from cartrial.services.access import Principal
+from cartrial.services.accounts import (
+    TOKEN_LIFETIME,
+    authenticate,
+    display_name,
+    issue_token,
+    revoke_token,
+)
+from cartrial.services.errors import UnauthenticatedError
+from cartrial.services.unit_of_work import UnitOfWork
+
+router = APIRouter(prefix="/auth", tags=["authentication"])
+
+
+def _me(uow: UnitOfWork, principal: Principal) -> Me:
+    return Me(
+        user_id=principal.user_id,
+        username=principal.username,
+        display_name=display_name(uow, principal.user_id),
+        roles=[RoleAt(role=a.role, site_id=a.site_id) for a in principal.assignments],
+    )
+
+
+@router.post(
+    "/login",
+    response_model=LoginResult,
+)
+def login(body: Login, request: Request, response: Response, uow: Uow, now: Now) -> LoginResult:
+    """Check the password; return a bearer token and set the same token as an HttpOnly session cookie.
+
+    Five failures in a row lock the account for 15 minutes (the failures are stored even though the
+    request fails)."""
+    try:
+        principal = authenticate(uow, body.username, body.password, now)
+    except UnauthenticatedError:
+        uow.commit()
+        raise
+    token = issue_token(uow, principal, now)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(TOKEN_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return LoginResult(access_token=token, expires_at=now + TOKEN_LIFETIME, user=_me(uow, principal))
+
+
+@router.post("/logout", status_code=204)
+def logout(caller: CurrentCaller, uow: Uow) -> Response:
+    """Revoke the token this request was made with and clear the session cookie."""
+    revoke_token(uow, caller.token)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/me", response_model=Me)
+def me(caller: CurrentCaller, uow: Uow) -> Me:
+    """The logged-in user and their roles."""
+    return _me(uow, caller.principal)

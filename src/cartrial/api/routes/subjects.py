@@ -1,0 +1,104 @@
+"""Screen candidates, list and read subjects (site staff see their own site only), correct screenings."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from cartrial.api import queries
+from cartrial.api.deps import CurrentCaller, JsonText, Now, Uow
+from cartrial.api.schemas import (
+    SCREENING_RECORD_REF,
+    ScreeningCorrection,
+    ScreeningOutcomeOut,
+    SiteId,
+    SubjectDetail,
+    SubjectList,
+)
+from cartrial.eligibility.result import result_as_dict
+from cartrial.errors import FieldError, InputError
+from cartrial.services.screening import ScreeningOutcome, correct_screening, screen_candidate, visible_subject
+
+router = APIRouter(tags=["subjects"])
+
+# Row ids are 32-bit integers in the store (PostgreSQL INTEGER); a larger one names nothing.
+MAX_ROW_ID = 2**31 - 1
+SubjectId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="the subject's id")]
+
+
+def _outcome(outcome: ScreeningOutcome) -> ScreeningOutcomeOut:
+    return ScreeningOutcomeOut(
+        subject_id=outcome.subject_id,
+        site_id=outcome.site_id,
+        screening_id=outcome.screening_id,
+        screening_version=outcome.screening_version,
+        status=outcome.status.value,
+        verdict=outcome.result.verdict.value,
+        result=result_as_dict(outcome.result),
+    )
+
+
+@router.post(
+    "/sites/{site_id}/screenings",
+    response_model=ScreeningOutcomeOut,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": SCREENING_RECORD_REF}}},
+        }
+    },
+)
+def screen(
+    site_id: Annotated[SiteId, Path()], record: JsonText, caller: CurrentCaller, uow: Uow, now: Now
+) -> ScreeningOutcomeOut:
+    """Screen a new candidate at a site under the active protocol. The body is the screening record
+    (`cartrial schema screening-record`), stored exactly as sent with the eligibility result."""
+    return _outcome(screen_candidate(uow, caller.principal, site_id, record, now))
+
+
+@router.get("/subjects", response_model=SubjectList)
+def subjects(
+    caller: CurrentCaller,
+    uow: Uow,
+    site_id: Annotated[SiteId | None, Query(description="only this site")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
+) -> SubjectList:
+    """The subjects the caller may read, in order of entry: site staff their own site's, others all."""
+    total, rows = queries.list_subjects(uow, caller.principal, site_id, limit, offset)
+    return SubjectList(total=total, subjects=rows)
+
+
+@router.get("/subjects/{subject_id}", response_model=SubjectDetail)
+def subject(subject_id: SubjectId, caller: CurrentCaller, uow: Uow) -> SubjectDetail:
+    """A subject with every version of its screening (record as submitted, result, reason)."""
+    row = visible_subject(uow, caller.principal, subject_id)
+    return SubjectDetail(
+        **queries.subject_out(row).model_dump(), screenings=queries.screening_versions(uow, row.id)
+    )
+
+
+@router.post(
+    "/subjects/{subject_id}/screenings",
+    response_model=ScreeningOutcomeOut,
+    status_code=201,
+)
+def correct(
+    subject_id: SubjectId, body: ScreeningCorrection, caller: CurrentCaller, uow: Uow, now: Now
+) -> ScreeningOutcomeOut:
+    """Screen a subject again from a corrected record: a new version with the reason; the old one stays."""
+    # ASCII escapes keep any lone surrogate as text, for the record parser to refuse by name.
+    record = json.dumps(body.record)
+    try:
+        outcome = correct_screening(uow, caller.principal, subject_id, record, body.reason, now)
+    except InputError as error:
+        if error.source != "record":
+            raise
+        # The service names fields inside the record; in this request the record is the field `record`.
+        raise InputError(
+            "record", tuple(FieldError(f"record.{e.field}", e.reason) for e in error.errors)
+        ) from error
+    return _outcome(outcome)

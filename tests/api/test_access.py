@@ -1,0 +1,140 @@
+"""Every endpoint × every role × the caller's own site and another site: the exact status code.
+
+inv1 is an investigator at S01 and coord2 a coordinator at S02; for them "own" is their site and "other"
+the other one. The other roles act at every site, so own (S01) and other (S02) must answer alike.
+"""
+
+from collections.abc import Callable
+from itertools import count
+
+import httpx
+
+from tests.api.conftest import HOME_SITE, ROLES, Api, record
+
+# endpoint -> role -> (status at the caller's own site, status at another site)
+EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    "GET /auth/me": dict.fromkeys(ROLES, (200, 200)),
+    "GET /sites": dict.fromkeys(ROLES, (200, 200)),
+    "POST /sites": {**dict.fromkeys(ROLES, (403, 403)), "admin": (201, 201)},
+    "POST /users": {**dict.fromkeys(ROLES, (403, 403)), "admin": (201, 201)},
+    "GET /protocols": dict.fromkeys(ROLES, (200, 200)),
+    "GET /protocols/active": dict.fromkeys(ROLES, (200, 200)),
+    "POST /sites/{site}/screenings": {
+        **dict.fromkeys(ROLES, (403, 403)),
+        "inv1": (201, 404),
+        "coord2": (201, 404),
+    },
+    "GET /subjects": {**dict.fromkeys(ROLES, (200, 200)), "admin": (403, 403)},
+    "GET /subjects/{subject}": {
+        **dict.fromkeys(ROLES, (200, 200)),
+        "admin": (403, 403),
+        "inv1": (200, 404),
+        "coord2": (200, 404),
+    },
+    "POST /subjects/{subject}/screenings": {
+        **dict.fromkeys(ROLES, (403, 403)),
+        "inv1": (201, 404),
+        "coord2": (201, 404),
+    },
+    "GET /audit/verify": {**dict.fromkeys(ROLES, (403, 403)), "admin": (200, 200), "monitor": (200, 200)},
+    "POST /auth/logout": dict.fromkeys(ROLES, (204, 204)),
+}
+
+Call = Callable[[dict[str, str], str], httpx.Response]
+
+
+def calls(api: Api, subjects: dict[str, int]) -> dict[str, Call]:
+    """Each endpoint as a call with the caller's headers at a site (S01 or S02)."""
+    serial = count(1)
+    client = api.client
+
+    def screening_id(site: str) -> str:
+        return f"{site}-{next(serial):04d}"
+
+    def correction(site: str) -> dict[str, object]:
+        return {"reason": "re-checked", "record": record(screening_id=f"{site}-0001", site_id=site)}
+
+    return {
+        "GET /auth/me": lambda h, s: client.get("/api/v1/auth/me", headers=h),
+        "GET /sites": lambda h, s: client.get("/api/v1/sites", headers=h),
+        "POST /sites": lambda h, s: client.post(
+            "/api/v1/sites", json={"id": f"N{next(serial)}", "name": "New hospital"}, headers=h
+        ),
+        "POST /users": lambda h, s: client.post(
+            "/api/v1/users",
+            json={
+                "username": f"user{next(serial)}",
+                "display_name": "A. Coordinator",
+                "password": "long enough password",
+                "role": "coordinator",
+                "site": s,
+            },
+            headers=h,
+        ),
+        "GET /protocols": lambda h, s: client.get("/api/v1/protocols", headers=h),
+        "GET /protocols/active": lambda h, s: client.get("/api/v1/protocols/active", headers=h),
+        "POST /sites/{site}/screenings": lambda h, s: client.post(
+            f"/api/v1/sites/{s}/screenings",
+            json=record(screening_id=screening_id(s), site_id=s),
+            headers=h,
+        ),
+        "GET /subjects": lambda h, s: client.get("/api/v1/subjects", headers=h),
+        "GET /subjects/{subject}": lambda h, s: client.get(f"/api/v1/subjects/{subjects[s]}", headers=h),
+        "POST /subjects/{subject}/screenings": lambda h, s: client.post(
+            f"/api/v1/subjects/{subjects[s]}/screenings", json=correction(s), headers=h
+        ),
+        "GET /audit/verify": lambda h, s: client.get("/api/v1/audit/verify", headers=h),
+        "POST /auth/logout": lambda h, s: client.post("/api/v1/auth/logout", headers=h),
+    }
+
+
+def subject_per_site(api: Api) -> dict[str, int]:
+    subjects = {}
+    for user, site in HOME_SITE.items():
+        response = api.client.post(
+            f"/api/v1/sites/{site}/screenings",
+            json=record(screening_id=f"{site}-0001", site_id=site),
+            headers=api.auth(user),
+        )
+        subjects[site] = response.json()["subject_id"]
+    return subjects
+
+
+def test_every_endpoint_for_every_role_at_own_and_other_site(api: Api) -> None:
+    endpoints = calls(api, subject_per_site(api))
+    assert set(endpoints) == set(EXPECTED)
+    seen: dict[tuple[str, str, str], int] = {}
+    for user in ROLES:
+        own = HOME_SITE.get(user, "S01")
+        other = "S02" if own == "S01" else "S01"
+        for name, call in endpoints.items():  # logout comes last
+            for which, site in (("own", own), ("other", other)):
+                if name == "POST /auth/logout":
+                    api.tokens.pop(user, None)  # a fresh session to end each time
+                seen[(name, user, which)] = call(api.auth(user), site).status_code
+    expected = {
+        (name, user, which): by_role[user][index]
+        for name, by_role in EXPECTED.items()
+        for user in ROLES
+        for index, which in enumerate(("own", "other"))
+    }
+    assert seen == expected
+
+
+def test_every_endpoint_but_login_needs_credentials(api: Api) -> None:
+    subjects = subject_per_site(api)
+    for name, call in calls(api, subjects).items():
+        response = call({}, "S01")
+        assert (name, response.status_code) == (name, 401)
+
+
+def test_the_openapi_document_lists_exactly_these_endpoints(api: Api) -> None:
+    paths = api.client.get("/api/v1/openapi.json").json()["paths"]
+    listed = {
+        f"{method.upper()} {path.removeprefix('/api/v1')}".replace("{site_id}", "{site}").replace(
+            "{subject_id}", "{subject}"
+        )
+        for path, operations in paths.items()
+        for method in operations
+    }
+    assert listed == set(EXPECTED) | {"POST /auth/login"}
