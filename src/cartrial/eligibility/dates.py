@@ -14,8 +14,9 @@ def add_months(start: date, months: int) -> date:
     """
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    if start.day <= 28:  # every month has the day: no need to look the month's length up
+        return date(year, month, start.day)
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def age_in_years(birth: date, on: date) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Literal
 
 from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
@@ -42,7 +43,7 @@ class Course:
 def courses(periods: Iterable[tuple[str, date, date | None]]) -> tuple[Course, ...]:
     """Merge (drug, start, stop) periods of the same drug that touch or overlap into courses."""
     merged: list[Course] = []
-    for drug, start, stop in sorted(periods, key=lambda p: (p[0], p[1])):
+    for drug, start, stop in sorted(periods, key=itemgetter(0, 1)):
         last = merged[-1] if merged else None
         if last is not None and last.drug == drug and (last.stop is None or start <= last.stop + ONE_DAY):
             new_stop = None if last.stop is None or stop is None else max(last.stop, stop)
@@ -152,4 +153,4 @@ def is_standard_regimen_drug(generic: str, standard: tuple[str, ...], biologics_
     cls = drug_class(generic)
     if cls is DrugClass.BIOLOGIC:
         return biologics_count or generic in standard
-    return generic in standard or cls.value in standard
+    return generic in standard or cls in standard  # a StrEnum member equals its value
