@@ -27,7 +27,7 @@ from cartrial.escalation import (
 )
 from cartrial.escalation.interface import decide_start
 from cartrial.protocol import Protocol, field_errors_from_validation
-from cartrial.safety import SubjectSafety, adjudicate_dlt, compile_dlt_rules
+from cartrial.safety import DltAdjudication, SubjectSafety, adjudicate_dlt, compile_dlt_rules
 from cartrial.services.access import Permission, Principal, require
 from cartrial.services.accounts import authenticate, display_name
 from cartrial.services.errors import ConflictError, NotFoundError
@@ -345,7 +345,7 @@ def record_dlt_assessment(
 ) -> DltAssessment:
     """Adjudicate the subject's DLT status from its safety record (the safety core) and store it."""
     subject = visible_subject(uow, principal, subject_id)
-    actor = require(principal, Permission.RECORD_CLINICAL, subject.site_id)
+    require(principal, Permission.RECORD_CLINICAL, subject.site_id)
     try:
         safety = SubjectSafety.model_validate_json(safety_json)
     except ValidationError as exc:
@@ -360,6 +360,20 @@ def record_dlt_assessment(
         raise ConflictError(f"subject {subject_id} has no infusion recorded")
     _check_consistent(safety, enrollment, infusion, now)
     adjudication = adjudicate_dlt(safety, compile_dlt_rules(_protocol(uow).dlt))
+    return store_dlt_assessment(uow, principal, subject, safety, safety_json, adjudication, now)
+
+
+def store_dlt_assessment(
+    uow: UnitOfWork,
+    principal: Principal,
+    subject: Subject,
+    safety: SubjectSafety,
+    safety_json: str,
+    adjudication: DltAdjudication,
+    now: datetime,
+) -> DltAssessment:
+    """Keep an adjudication as the subject's next DLT assessment and move the subject's status with it."""
+    actor = require(principal, Permission.RECORD_CLINICAL, subject.site_id)
     previous = _latest_assessment(uow, subject.id)
     version = 1 if previous is None else previous.version + 1
     row = DltAssessment(

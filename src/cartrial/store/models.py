@@ -227,3 +227,22 @@ class SrcDecision(Base):
     signer_name: Mapped[str] = mapped_column(String(200))
     signature_meaning: Mapped[str] = mapped_column(String(200))
     signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClinicalRecord(Base):
+    """One version of one clinical document of a subject (an adverse event, a lab result, a PK sample,
+    a response assessment), validated by the domain core's model for its kind. A correction is a new
+    version of the same key, with a reason; earlier versions stay."""
+
+    __tablename__ = "clinical_records"
+    __table_args__ = (UniqueConstraint("subject_id", "kind", "record_key", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    record_key: Mapped[str] = mapped_column(String(120))
+    version: Mapped[int] = mapped_column(Integer)
+    document_json: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)

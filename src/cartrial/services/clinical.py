@@ -1,0 +1,177 @@
+"""Clinical records of a subject — adverse events, lab results, PK samples, response visits — each a
+versioned document validated by the domain core's model for its kind. An adverse event that arrives or
+changes re-adjudicates the subject's DLT status with the safety core, as of the time it is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, select
+
+from cartrial.errors import InputError
+from cartrial.protocol import field_errors_from_validation
+from cartrial.response import Visit
+from cartrial.safety import AdverseEvent, LabResult, SubjectSafety, adjudicate_dlt, compile_dlt_rules
+from cartrial.services.access import Permission, Principal, require
+from cartrial.services.dosing import store_dlt_assessment
+from cartrial.services.protocols import current_protocol_ref, stored_protocol
+from cartrial.services.screening import visible_subject
+from cartrial.services.unit_of_work import UnitOfWork
+from cartrial.store.audit import Change, append_audit
+from cartrial.store.models import ClinicalRecord, DltAssessment, Enrollment, Infusion, Subject
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LabRecord(_Input):
+    """A lab result as collected: the sample, its date, and the result with the lab's limits."""
+
+    sample_id: str = Field(min_length=1, max_length=60)
+    collected_on: date
+    result: LabResult
+
+
+class PkSample(_Input):
+    """A cellular-kinetics sample: CAR transgene (qPCR) or CAR+ cells (flow), days from infusion."""
+
+    sample_id: str = Field(min_length=1, max_length=60)
+    day: Annotated[Decimal, Field(ge=-60)]
+    analyte: Literal["car_transgene_qpcr", "car_t_cells_flow"]
+    value: Annotated[Decimal, Field(ge=0)] | None = Field(description="null when below the LLOQ")
+    unit: Literal["copies/ug gDNA", "cells/uL"]
+    blq: bool
+    lloq: Annotated[Decimal, Field(gt=0)]
+
+
+Kind = Literal["adverse_event", "lab", "pk_sample", "response_visit"]
+_MODELS: dict[str, type[BaseModel]] = {
+    "adverse_event": AdverseEvent,
+    "lab": LabRecord,
+    "pk_sample": PkSample,
+    "response_visit": Visit,
+}
+
+
+def _key(kind: str, document: BaseModel) -> str:
+    if isinstance(document, AdverseEvent):
+        return document.id
+    if isinstance(document, LabRecord):
+        return f"{document.sample_id}:{document.result.test}"
+    if isinstance(document, PkSample):
+        return document.sample_id
+    assert isinstance(document, Visit), kind
+    return document.visit
+
+
+def parse_clinical_document(kind: str, text: str) -> BaseModel:
+    model = _MODELS.get(kind)
+    if model is None:
+        raise InputError.single("record", "kind", f"one of {sorted(_MODELS)}")
+    try:
+        return model.model_validate_json(text)
+    except ValidationError as exc:
+        raise InputError(kind, field_errors_from_validation(exc)) from exc
+
+
+def record_clinical(
+    uow: UnitOfWork,
+    principal: Principal,
+    subject_id: int,
+    kind: str,
+    text: str,
+    now: datetime,
+    reason: str | None = None,
+) -> ClinicalRecord:
+    """Store a new document, or a corrected version of one already stored (a reason is then required)."""
+    subject = visible_subject(uow, principal, subject_id)
+    actor = require(principal, Permission.RECORD_CLINICAL, subject.site_id)
+    document = parse_clinical_document(kind, text)
+    key = _key(kind, document)
+    latest = _latest_version(uow, subject.id, kind, key)
+    if latest is not None and not (reason or "").strip():
+        raise InputError.single(kind, "reason", f"{kind} {key!r} exists; a correction needs a reason")
+    version = 1 if latest is None else latest + 1
+    row = ClinicalRecord(
+        subject_id=subject.id,
+        kind=kind,
+        record_key=key,
+        version=version,
+        document_json=document.model_dump_json(),
+        recorded_at=now,
+        recorded_by=principal.user_id,
+        reason=reason if latest is not None else None,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    action = "create" if latest is None else "update"
+    changes = [Change(f"{kind}:{key}", None if latest is None else f"version {latest}", f"version {version}")]
+    append_audit(uow.session, actor, action, "subject", str(subject.id), changes, now, row.reason)
+    if kind == "adverse_event":
+        readjudicate(uow, principal, subject, now)
+    return row
+
+
+def _latest_version(uow: UnitOfWork, subject_id: int, kind: str, key: str) -> int | None:
+    return uow.session.execute(
+        select(func.max(ClinicalRecord.version)).where(
+            ClinicalRecord.subject_id == subject_id,
+            ClinicalRecord.kind == kind,
+            ClinicalRecord.record_key == key,
+        )
+    ).scalar_one()
+
+
+def current_documents(uow: UnitOfWork, subject_id: int, kind: str) -> list[ClinicalRecord]:
+    """The latest version of every document of one kind, in the order first recorded."""
+    rows = uow.session.execute(
+        select(ClinicalRecord)
+        .where(ClinicalRecord.subject_id == subject_id, ClinicalRecord.kind == kind)
+        .order_by(ClinicalRecord.id)
+    ).scalars()
+    latest: dict[str, ClinicalRecord] = {}
+    for row in rows:
+        latest[row.record_key] = row
+    return list(latest.values())
+
+
+def readjudicate(
+    uow: UnitOfWork, principal: Principal, subject: Subject, now: datetime
+) -> DltAssessment | None:
+    """Adjudicate from every stored adverse event as of `now`, if the subject has been infused.
+
+    The DLT window starts at the start of the infusion day (the infusion is recorded as a date).
+    """
+    enrollment = uow.session.execute(
+        select(Enrollment).where(Enrollment.subject_id == subject.id)
+    ).scalar_one_or_none()
+    infusion = uow.session.execute(
+        select(Infusion).where(Infusion.subject_id == subject.id)
+    ).scalar_one_or_none()
+    if enrollment is None or infusion is None:
+        return None
+    protocol = stored_protocol(uow, current_protocol_ref(uow))
+    level = protocol.dose_level(enrollment.dose_level)
+    events = [json.loads(row.document_json) for row in current_documents(uow, subject.id, "adverse_event")]
+    safety_input = {
+        "subject_id": subject.screening_id,
+        "dose_level": enrollment.dose_level,
+        "infused_at_assigned_dose": infusion.car_t_cells
+        in (level.car_t_cells, level.alternative_car_t_cells),
+        "infusion_at": datetime.combine(date.fromisoformat(infusion.infused_on), time(), UTC).isoformat(),
+        "evaluation_at": now.isoformat(),
+        "adverse_events": events,
+    }
+    text = json.dumps(safety_input)
+    try:
+        safety = SubjectSafety.model_validate_json(text)
+    except ValidationError as exc:
+        raise InputError("adverse events", field_errors_from_validation(exc)) from exc
+    adjudication = adjudicate_dlt(safety, compile_dlt_rules(protocol.dlt))
+    return store_dlt_assessment(uow, principal, subject, safety, text, adjudication, now)
