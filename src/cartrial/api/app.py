@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -50,6 +51,12 @@ def create_app(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def openapi_text() -> str:
+    """The OpenAPI document as committed in docs/openapi.json (it depends on no database or clock)."""
+    app = create_app(sessionmaker(), lambda: datetime.now(UTC))
+    return json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from cartrial.services.errors import UnauthenticatedError
 from cartrial.services.unit_of_work import UnitOfWork
 
 SESSION_COOKIE = "cartrial_session"
-# A screening record is a few kilobytes; anything far larger is not one.
+# A screening record is a few kilobytes; a megabyte is not a record.
 MAX_RECORD_BYTES = 1 << 20
 
 _bearer = HTTPBearer(auto_error=False, description="the token from POST /api/v1/auth/login")

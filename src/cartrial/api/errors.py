@@ -11,9 +11,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cartrial.errors import FieldError, InputError
 from cartrial.services.errors import (
@@ -26,6 +28,9 @@ from cartrial.services.errors import (
 
 # Where FastAPI says a bad value was; the field name that follows is relative to that part of the request.
 _REQUEST_PARTS = frozenset({"body", "path", "query", "header", "cookie"})
+
+# What the core's validation calls the input as a whole (cartrial.protocol.field_errors_from_validation).
+WHOLE_INPUT = "(top level)"
 
 _STATUS: dict[type[ServiceError], int] = {
     UnauthenticatedError: 401,
@@ -60,12 +65,23 @@ def field_errors_of_request(errors: Sequence[Any]) -> tuple[FieldError, ...]:
 
 async def _input_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InputError)
-    return bad_input_response(exc.errors)
+    # The core's name for "the input as a whole"; here the whole input is the request body.
+    return bad_input_response(
+        FieldError("body" if e.field == WHOLE_INPUT else e.field, e.reason) for e in exc.errors
+    )
 
 
 async def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     return bad_input_response(field_errors_of_request(exc.errors()))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI could not read the body at all (not UTF-8, or JSON that Python refuses to load).
+        return bad_input_response([FieldError("body", "cannot be read as UTF-8 JSON")])
+    return await http_exception_handler(request, exc)
 
 
 async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -83,6 +99,7 @@ async def _integrity_error(_request: Request, _exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(ServiceError, _service_error)

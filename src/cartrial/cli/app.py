@@ -18,6 +18,7 @@ from cartrial.cli import (
     safety_cmd,
     schema_cmd,
     screen_cmd,
+    serve_cmd,
 )
 
 app = typer.Typer(
@@ -38,6 +39,7 @@ for module in (
     kinetics_cmd,
     safety_cmd,
     response_cmd,
+    serve_cmd,
 ):
     module.register(app)
 

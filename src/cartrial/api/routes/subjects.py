@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from cartrial.api import queries
 from cartrial.api.deps import CurrentCaller, JsonText, Now, Uow
+from cartrial.api.errors import WHOLE_INPUT
 from cartrial.api.schemas import (
     SCREENING_RECORD_REF,
     ScreeningCorrection,
@@ -99,6 +100,10 @@ def correct(
             raise
         # The service names fields inside the record; in this request the record is the field `record`.
         raise InputError(
-            "record", tuple(FieldError(f"record.{e.field}", e.reason) for e in error.errors)
+            "record",
+            tuple(
+                FieldError("record" if e.field == WHOLE_INPUT else f"record.{e.field}", e.reason)
+                for e in error.errors
+            ),
         ) from error
     return _outcome(outcome)

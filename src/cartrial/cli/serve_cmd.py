@@ -1,0 +1,38 @@
+"""`cartrial serve`: the JSON API (uvicorn) on `CARTRIAL_DATABASE_URL`; `cartrial openapi`: its document."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("openapi")(openapi)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="the address to listen on"),
+    port: int = typer.Option(8000, min=1, max=65535, help="the port to listen on"),
+) -> None:
+    """Bring the database up to date (as `cartrial db upgrade`), then serve the API under /api/v1."""
+    from datetime import UTC, datetime
+
+    import uvicorn
+
+    from cartrial.api import create_app
+    from cartrial.cli.db_cmd import upgrade
+    from cartrial.store.db import make_engine, session_factory
+
+    upgrade()
+    engine = make_engine()
+    try:
+        uvicorn.run(create_app(session_factory(engine), lambda: datetime.now(UTC)), host=host, port=port)
+    finally:
+        engine.dispose()
+
+
+def openapi() -> None:
+    """Print the API's OpenAPI document (docs/openapi.json is this output)."""
+    from cartrial.api.app import openapi_text
+
+    typer.echo(openapi_text(), nl=False)
