@@ -170,6 +170,8 @@ def has_dimension_of(unit: str, references: tuple[str, ...], field: str = "unit"
     return any(dimensionality == pint_unit(reference, field).dimensionality for reference in references)
 
 
+# Memoised (a failed check raises, and is not cached): every lab result of every record is checked.
+@lru_cache(maxsize=1024)
 def check_unit(analyte: Analyte, unit: str, field: str = "unit") -> None:
     """Raise `InputError` unless `unit` is known and convertible to the analyte's canonical unit."""
     to_canonical(analyte, Decimal(1), unit, field)

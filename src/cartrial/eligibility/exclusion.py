@@ -5,7 +5,7 @@ An exclusion criterion is *met* when the candidate has the excluding condition.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from cartrial.clinical.units import Analyte, convert, format_decimal, is_molar, to_canonical
 from cartrial.eligibility.facts import (
@@ -18,7 +18,7 @@ from cartrial.eligibility.facts import (
     window_start,
 )
 from cartrial.eligibility.record import Episode
-from cartrial.eligibility.regimen import days_at_or_above
+from cartrial.eligibility.regimen import ONE_DAY, days_at_or_above
 from cartrial.eligibility.result import (
     CriterionResult,
     Finding,
@@ -148,7 +148,7 @@ def _high_dose_glucocorticoid(facts: RecordFacts) -> Finding:
     if record.medications is None:
         return unknown("medications")
     first = window_start(record, params.high_dose_lookback_days)
-    last = record.screening_date - timedelta(days=1)
+    last = record.screening_date - ONE_DAY
     undosed = tuple(
         [
             f"medications.{i}.dose"

@@ -65,7 +65,14 @@ def _latest_labs(record: ScreeningRecord, first: date) -> dict[Analyte, LabResul
 
 
 def window_start(record: ScreeningRecord, days: int) -> date:
-    return record.screening_date - timedelta(days=days)
+    """The first day of the `days` days before screening (inclusive)."""
+    return record.screening_date - days_span(days)
+
+
+# Memoised: the same few look-back lengths are subtracted for every record screened.
+@lru_cache(maxsize=64)
+def days_span(days: int) -> timedelta:
+    return timedelta(days=days)
 
 
 def medications_with_names(facts: RecordFacts) -> zip[tuple[Medication, str]]:

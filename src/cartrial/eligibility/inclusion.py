@@ -6,7 +6,6 @@ The registered list has bullets 1-4, then items numbered 5 and 6; the corticoste
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import lru_cache
 
 from cartrial.clinical.classification import (
@@ -295,7 +294,7 @@ def assess_sledai(facts: RecordFacts) -> CriterionResult:
     if (
         assessment is None
         or assessment.version is not SledaiVersion.SELENA
-        or assessment.assessment_date < record.screening_date - timedelta(days=days)
+        or assessment.assessment_date < window_start(record, days)
     ):
         wanted = f"sledai: a SELENA-SLEDAI assessment dated within {days} days before screening"
         title = _sledai_title(minimum, clinical_minimum)

@@ -72,11 +72,12 @@ class ScreeningResult(NamedTuple):
 
 def decide_verdict(criteria: tuple[CriterionResult, ...]) -> Verdict:
     """Ineligible if any criterion excludes; incomplete if any is unknown; else eligible."""
-    if any(c.excludes for c in criteria):
-        return Verdict.INELIGIBLE
-    if any(c.outcome is Outcome.UNKNOWN for c in criteria):
-        return Verdict.INCOMPLETE
-    return Verdict.ELIGIBLE
+    incomplete = False
+    for c in criteria:
+        if c.excludes:
+            return Verdict.INELIGIBLE
+        incomplete = incomplete or c.outcome is _UNKNOWN
+    return Verdict.INCOMPLETE if incomplete else Verdict.ELIGIBLE
 
 
 class Finding(NamedTuple):
