@@ -71,14 +71,6 @@ def test_pool_writes_log_and_one_bad_line_rejects_all(tmp_path: Path) -> None:
     assert not log.exists()
 
 
-def test_demo_screens_the_bundled_pool(tmp_path: Path) -> None:
-    log = tmp_path / "log.csv"
-    result = runner.invoke(app, ["demo", "--log", str(log)])
-    assert result.exit_code == 0, result.stdout
-    assert "Screened 60 candidates" in result.stdout
-    assert len(list(csv.DictReader(log.read_text().splitlines()))) == 60
-
-
 def test_schema_screening_record() -> None:
     result = runner.invoke(app, ["schema", "screening-record"])
     assert result.exit_code == 0

@@ -1,0 +1,1 @@
+"""The main job: a virtual multicenter study run through the services and the store (`cartrial demo`)."""
