@@ -89,6 +89,34 @@ def test_high_dose_days_before_the_window_do_not_count(base: Record) -> None:
     assert any(e.value.startswith("13 days") for e in result.evidence)
 
 
+def test_high_dose_sums_concurrent_glucocorticoids_on_window_days(base: Record) -> None:
+    # Two 50 mg periods together are 100 mg/day on the 14 days they overlap inside the window.
+    base["medications"] = [
+        steroid("50", days_before(100)),
+        steroid("50", days_before(30), drug="prednisolone", stop_date=days_before(17)),
+        HCQ,
+    ]
+    result = criterion(base, "exc-1-severe-nephritis")
+    assert result.outcome is Outcome.MET
+    assert any(e.value.startswith("14 days at >= 100 mg/day") for e in result.evidence)
+
+
+def test_high_dose_ignores_periods_outside_the_window_even_undosed(base: Record) -> None:
+    # An undosed glucocorticoid that ended before the window leaves the corticosteroid inclusion unknown
+    # but not this exclusion; a high dose started on the screening day is after the window.
+    undosed = {
+        "drug": "dexamethasone",
+        "route": "iv",
+        "start_date": "2025-01-01",
+        "stop_date": days_before(57),
+    }
+    base["medications"] = [undosed, steroid("10", days_before(200)), steroid("200", days_before(0)), HCQ]
+    result = criterion(base, "exc-1-severe-nephritis")
+    assert result.outcome is Outcome.NOT_MET
+    assert any(e.value.startswith("0 days at >= 100 mg/day") for e in result.evidence)
+    assert criterion(base, "inc-4-corticosteroid").missing == ("medications.0.dose",)
+
+
 def test_prohibited_nephritis_drug_needs_active_nephritis() -> None:
     from cartrial.data import embedded_protocol
     from cartrial.eligibility import parse_screening_record, screen
