@@ -6,40 +6,67 @@ import pytest
 from typer.testing import CliRunner
 
 from cartrial.cli.app import app
-from cartrial.demo.study_run import StoryLine, StudyOptions, prepare_database, run_study
+from cartrial.demo.study_run import StoryLine, StudyOptions, StudyRun, prepare_database, run_study
 from cartrial.synthetic.study import select_scenario
+from tests.support import postgres
 
 runner = CliRunner()
 
 
-def test_same_seed_same_study_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_runs_a_whole_study_into_its_own_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CARTRIAL_DATABASE_URL", raising=False)
-    first = runner.invoke(app, ["demo", "--seed", "7"])
-    assert first.exit_code == 0, first.stdout
+    (tmp_path / "cartrial-demo.sqlite").write_bytes(b"an earlier demo")  # the demo's own file: overwritten
+    result = runner.invoke(app, ["demo", "--seed", "7"])
+    assert result.exit_code == 0, result.stdout
     log = list(csv.DictReader((tmp_path / "screening-log.csv").read_text().splitlines()))
-    # the default database is the demo's own file: a second run overwrites it with the same study
-    second = runner.invoke(app, ["demo", "--seed", "7"])
-    assert second.exit_code == 0, second.stdout
-    assert second.stdout == first.stdout
-    assert f"Screened {len(log)} candidates" in first.stdout
-    assert "audit verify: trail intact" in first.stdout
-    assert "RP2D (MTD by the 3+3 rule): DL" in first.stdout
+    assert f"Screened {len(log)} candidates" in result.stdout
+    assert "cohort 1 opens at DL1 (25×10⁶)" in result.stdout
+    assert "RP2D (MTD by the 3+3 rule): DL" in result.stdout
+    assert "audit verify: trail intact" in result.stdout
     with sqlite3.connect(tmp_path / "cartrial-demo.sqlite") as db:
         assert db.execute("select count(*) from subjects").fetchone() == (len(log),)
-        signed = db.execute("select count(*) from src_decisions where signer_name = 'SRC chair'").fetchone()
-    assert signed[0] >= 2
+        signers = db.execute("select distinct signer_name, signature_meaning from src_decisions").fetchall()
+        infusions = db.execute("select count(*) from infusions").fetchone()[0]
+    assert signers == [("SRC chair", "approved")]
+    assert f"│ infused                      │ {infusions:>2} │" in result.stdout
 
 
-def test_a_toxic_top_dose_is_found_and_the_rp2d_is_below_it(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
+@pytest.fixture(scope="module")
+def toxic_at_top(tmp_path_factory: pytest.TempPathFactory) -> StudyRun:
+    """The default seed's study under the toxic-at-top scenario, on SQLite."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'study.sqlite'}"
     prepare_database(url, overwrite=False)
     lines: list[StoryLine] = []
     run = run_study(url, StudyOptions(select_scenario("toxic-at-top", 4)), lines.append)
-    summary = run.summary
+    assert lines[0].kind == "setup" and lines[-1].kind == "src"
+    assert [line.at for line in lines] == sorted(line.at for line in lines)  # the clock never goes back
+    return run
+
+
+@pytest.fixture
+def another_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new PostgreSQL database where the binaries are present, else another SQLite file."""
+    if postgres.unavailable() is not None:
+        return f"sqlite:///{tmp_path / 'again.sqlite'}"
+    template: str = request.getfixturevalue("postgres_cluster")
+    return postgres.create_database(template)
+
+
+def test_same_seed_same_study_on_another_store(toxic_at_top: StudyRun, another_database: str) -> None:
+    prepare_database(another_database, overwrite=False)
+    again = run_study(another_database, StudyOptions(select_scenario("toxic-at-top", 4)), lambda _: None)
+    assert again.summary == toxic_at_top.summary
+    assert again.screenings == toxic_at_top.screenings
+
+
+def test_a_toxic_top_dose_is_found_and_the_rp2d_is_below_it(toxic_at_top: StudyRun) -> None:
+    summary = toxic_at_top.summary
     assert summary.audit_problems == () and summary.audit_entries > 100
     consort = dict(summary.consort)
-    assert consort["screened"] == len(run.screenings)
+    assert consort["screened"] == len(toxic_at_top.screenings)
     assert consort["enrolled"] == sum(c.enrolled for c in summary.cohorts) == consort["infused"]
     assert consort["with a DLT"] == sum(c.dlts for c in summary.cohorts) == len(summary.dlts) > 0
     assert all(c.enrolled == 3 for c in summary.cohorts)
@@ -49,10 +76,8 @@ def test_a_toxic_top_dose_is_found_and_the_rp2d_is_below_it(tmp_path: Path) -> N
     assert [(c.dose_level, c.dlts) for c in summary.cohorts] == [(2, 0), (3, 0), (4, 2), (3, 1)]
     assert [d.action for d in summary.decisions] == ["stay", "escalate", "escalate", "de-escalate", "stop"]
     assert (summary.rp2d_level, summary.rp2d) == (3, "DL2 (50×10⁶)")
-    assert summary.decisions[-1].action == "stop"
-    assert [k.dose_label for k in summary.kinetics] == sorted({c.dose_label for c in summary.cohorts})
-    assert lines[0].kind == "setup" and lines[-1].kind == "src"
-    assert [line.at for line in lines] == sorted(line.at for line in lines)
+    assert [k.dose_label for k in summary.kinetics] == ["DL1", "DL2", "DL3"]
+    assert [k.n for k in summary.kinetics] == [3, 6, 3]
 
 
 def test_an_existing_database_other_than_the_demo_file_is_never_overwritten(tmp_path: Path) -> None:
