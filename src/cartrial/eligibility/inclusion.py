@@ -9,8 +9,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cartrial.clinical.classification import (
+    Acr1997Items,
     Classification,
     ClassificationResult,
+    EularAcr2019Items,
+    Slicc2012Items,
     classify_acr1997,
     classify_eular_acr2019,
     classify_slicc2012,
@@ -21,7 +24,7 @@ from cartrial.clinical.tristate import at_least
 from cartrial.clinical.units import format_decimal
 from cartrial.eligibility.dates import add_months, age_in_years
 from cartrial.eligibility.facts import RecordFacts, format_limit, medications_with_names, window_start
-from cartrial.eligibility.record import ScreeningRecord, SerologyResult
+from cartrial.eligibility.record import ClassificationFindings, SerologyResult
 from cartrial.eligibility.regimen import courses, dose_on, is_standard_regimen_drug, run_start
 from cartrial.eligibility.result import CriterionResult, Finding, combine, combine_shared, found, unknown
 
@@ -55,39 +58,58 @@ def assess_age(facts: RecordFacts) -> CriterionResult:
 def assess_diagnosis(facts: RecordFacts) -> CriterionResult:
     """Inclusion 3: SLE by the protocol's classification criteria (ACR 1997 revised in the registry)."""
     record, criteria_set = facts.record, facts.params.classification_criteria
-    title = f"SLE diagnosis by {criteria_set} classification criteria"
-    result = _classification(record, criteria_set)
-    if result is None:
-        finding = unknown(f"classification.{criteria_set.lower()}: the {criteria_set} items")
-    else:
-        classified = {Classification.CLASSIFIED: True, Classification.NOT_CLASSIFIED: False}.get(
-            result.result
-        )
-        counted = ", ".join(f"{c.id} ({c.weight})" for c in result.counted) or "none"
-        score = (
-            str(result.score)
-            if result.worst_case_score == result.best_case_score
-            else f"{result.worst_case_score}-{result.best_case_score}"
-        )
-        finding = found(
-            result.criteria_set.value,
-            f"score {score}; met: {counted}",
-            f">= {result.threshold} ({result.criteria_set.value})",
-            classified,
-            tuple(f"classification.{criteria_set.lower()}.{item}" for item in result.missing),
-        )
-    return combine_shared("inc-3-diagnosis", "inclusion", title, (finding,), "all")
-
-
-def _classification(record: ScreeningRecord, criteria_set: str) -> ClassificationResult | None:
     findings = record.classification
-    if findings is None:
-        return None
+    items = None if findings is None else _recorded_items(findings, criteria_set)
+    if items is None:
+        missing = unknown(f"classification.{criteria_set.lower()}: the {criteria_set} items")
+        return combine_shared(_DIAGNOSIS, "inclusion", _diagnosis_title(criteria_set), (missing,), "all")
+    return _diagnosis_criterion(criteria_set, items)
+
+
+_DIAGNOSIS = "inc-3-diagnosis"
+Items = Acr1997Items | Slicc2012Items | EularAcr2019Items
+
+
+def _diagnosis_title(criteria_set: str) -> str:
+    return f"SLE diagnosis by {criteria_set} classification criteria"
+
+
+def _recorded_items(findings: ClassificationFindings, criteria_set: str) -> Items | None:
     if criteria_set == "ACR1997":
-        return None if findings.acr1997 is None else classify_acr1997(findings.acr1997)
+        return findings.acr1997
     if criteria_set == "SLICC2012":
-        return None if findings.slicc2012 is None else classify_slicc2012(findings.slicc2012)
-    return None if findings.eular_acr2019 is None else classify_eular_acr2019(findings.eular_acr2019)
+        return findings.slicc2012
+    return findings.eular_acr2019
+
+
+# Memoised: the criterion is a function of the items recorded alone (frozen, hashable), and the
+# patterns of items recorded repeat across candidates.
+@lru_cache(maxsize=4096)
+def _diagnosis_criterion(criteria_set: str, items: Items) -> CriterionResult:
+    result = _classify(items)
+    classified = {Classification.CLASSIFIED: True, Classification.NOT_CLASSIFIED: False}.get(result.result)
+    counted = ", ".join(f"{c.id} ({c.weight})" for c in result.counted) or "none"
+    score = (
+        str(result.score)
+        if result.worst_case_score == result.best_case_score
+        else f"{result.worst_case_score}-{result.best_case_score}"
+    )
+    finding = found(
+        result.criteria_set.value,
+        f"score {score}; met: {counted}",
+        f">= {result.threshold} ({result.criteria_set.value})",
+        classified,
+        tuple(f"classification.{criteria_set.lower()}.{item}" for item in result.missing),
+    )
+    return combine(_DIAGNOSIS, "inclusion", _diagnosis_title(criteria_set), (finding,), "all")
+
+
+def _classify(items: Items) -> ClassificationResult:
+    if isinstance(items, Acr1997Items):
+        return classify_acr1997(items)
+    if isinstance(items, Slicc2012Items):
+        return classify_slicc2012(items)
+    return classify_eular_acr2019(items)
 
 
 def assess_disease_history(facts: RecordFacts) -> CriterionResult:
