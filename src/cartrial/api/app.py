@@ -9,12 +9,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 from sqlalchemy.orm import Session, sessionmaker
 
 from cartrial import __version__
 from cartrial.api.deps import ApiSettings
 from cartrial.api.errors import install_error_handlers
-from cartrial.api.routes import accounts, audit, auth, protocols, subjects
+from cartrial.api.routes import accounts, audit, auth, dosing, protocols, subjects
 from cartrial.api.schemas import BadInput, FieldProblem, Refusal
 
 API_PREFIX = "/api/v1"
@@ -41,7 +42,7 @@ def create_app(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -
     )
     app.state.cartrial = ApiSettings(sessions, clock)
     install_error_handlers(app)
-    for module in (auth, accounts, protocols, subjects, audit):
+    for module in (auth, accounts, protocols, subjects, dosing, audit):
         app.include_router(module.router, prefix=API_PREFIX)
 
     def openapi() -> dict[str, Any]:
@@ -60,17 +61,23 @@ def openapi_text() -> str:
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, with this API's shape of a 422 and the screening record's schema (which two
-    request bodies refer to)."""
+    """FastAPI's document, with this API's shape of a 422 and the schemas of the bodies read as sent
+    (the core's screening record and subject safety record)."""
     from cartrial.eligibility import ScreeningRecord
+    from cartrial.safety import SubjectSafety
 
     document = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    record = ScreeningRecord.model_json_schema(ref_template="#/components/schemas/{model}")
+    # Generated together, so that two core models of one name (each core has a LabResult) stay apart.
+    _, core = models_json_schema(
+        [(ScreeningRecord, "validation"), (SubjectSafety, "validation")],
+        ref_template="#/components/schemas/{model}",
+    )
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    schemas.update(record.pop("$defs", {}))
-    schemas["ScreeningRecord"] = record
+    clashes = set(schemas) & set(core["$defs"])
+    assert not clashes, f"core schemas named like the API's: {clashes}"
+    schemas.update(core["$defs"])
     # Every 422 of FastAPI's document refers to HTTPValidationError; errors.py answers with BadInput.
     del schemas["ValidationError"]
     for name, model in (("HTTPValidationError", BadInput), ("FieldProblem", FieldProblem)):

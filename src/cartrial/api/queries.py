@@ -1,4 +1,5 @@
-"""Read-only views the services do not offer yet (lists of protocol versions, subjects, screenings).
+"""Read-only views the services do not offer yet (lists of protocol versions, subjects, screenings,
+cohorts, SRC decisions).
 
 They read the store directly but decide nothing: who may read what is still the services' `require`
 and `Principal.sites_readable`. They belong in services/ and move there when the services grow them.
@@ -10,10 +11,17 @@ import json
 
 from sqlalchemy import ColumnElement, func, select
 
-from cartrial.api.schemas import ProtocolVersionOut, ScreeningVersionOut, SiteOut, SubjectOut
+from cartrial.api.schemas import (
+    CohortOut,
+    ProtocolVersionOut,
+    ScreeningVersionOut,
+    SiteOut,
+    SrcDecisionOut,
+    SubjectOut,
+)
 from cartrial.services.access import Permission, Principal, require
 from cartrial.services.unit_of_work import UnitOfWork
-from cartrial.store.models import ProtocolVersion, Screening, Site, Subject
+from cartrial.store.models import Cohort, Enrollment, ProtocolVersion, Screening, Site, SrcDecision, Subject
 from cartrial.store.times import as_utc
 
 
@@ -36,6 +44,48 @@ def protocol_version_out(row: ProtocolVersion, active_ref: str | None) -> Protoc
         loaded_at=as_utc(row.loaded_at),
         activated_at=None if row.activated_at is None else as_utc(row.activated_at),
         active=row.ref == active_ref,
+    )
+
+
+def list_cohorts(uow: UnitOfWork) -> list[CohortOut]:
+    counts = uow.session.execute(
+        select(Enrollment.cohort_id, func.count(Enrollment.id)).group_by(Enrollment.cohort_id)
+    ).all()
+    enrolled = {cohort_id: int(n) for cohort_id, n in counts}
+    rows = uow.session.execute(select(Cohort).order_by(Cohort.number)).scalars()
+    return [
+        CohortOut(
+            number=row.number,
+            dose_level=row.dose_level,
+            size=row.size,
+            enrolled=enrolled.get(row.id, 0),
+            status=row.status,
+            protocol_ref=row.protocol_ref,
+            opened_at=as_utc(row.opened_at),
+        )
+        for row in rows
+    ]
+
+
+def list_src_decisions(uow: UnitOfWork) -> list[SrcDecisionOut]:
+    rows = uow.session.execute(select(SrcDecision).order_by(SrcDecision.id)).scalars()
+    return [src_decision_out(uow, row) for row in rows]
+
+
+def src_decision_out(uow: UnitOfWork, row: SrcDecision) -> SrcDecisionOut:
+    cohort = None if row.reviewed_cohort_id is None else uow.session.get(Cohort, row.reviewed_cohort_id)
+    return SrcDecisionOut(
+        id=row.id,
+        reviewed_cohort=None if cohort is None else cohort.number,
+        protocol_ref=row.protocol_ref,
+        recommendation=json.loads(row.recommendation_json),
+        action=row.action,
+        next_dose=row.next_dose,
+        follows_recommendation=row.follows_recommendation,
+        rationale=row.rationale,
+        signer_name=row.signer_name,
+        signature_meaning=row.signature_meaning,
+        signed_at=as_utc(row.signed_at),
     )
 
 

@@ -3,15 +3,16 @@ that nothing the database columns cannot hold gets as far as the store."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from cartrial.services.access import Role
 
-# The screening record's schema is the eligibility core's model, added to the OpenAPI components.
+# Bodies read as sent (and stored so) are the core's models; app.py adds their schemas to the document.
 SCREENING_RECORD_REF = "#/components/schemas/ScreeningRecord"
+SUBJECT_SAFETY_REF = "#/components/schemas/SubjectSafety"
 
 # Column widths of the store (store/models.py) and patterns for identifiers typed by people.
 SiteId = Annotated[
@@ -170,3 +171,127 @@ class AuditVerification(BaseModel):
     intact: bool
     entries: int
     problems: list[ChainProblemOut]
+
+
+# Cells are counted in a 32-bit column of the store; 2.1×10⁹ is far above any dose level of this study.
+MAX_CELLS = 2**31 - 1
+
+
+class SrcSignature(Request):
+    """The SRC's decision, signed by re-entering the password; without next_dose or stop it follows
+    the design's recommendation."""
+
+    password: Password = Field(description="the signer's password, entered again to sign")
+    meaning: Annotated[str, StringConstraints(max_length=40)] = Field(
+        description="what the signature means: approved or reviewed"
+    )
+    next_dose: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        default=None, description="a dose level below the recommended one (a departure needs a rationale)"
+    )
+    stop: bool = Field(default=False, description="stop the study (a departure needs a rationale)")
+    rationale: Reason | None = None
+
+
+class Milestone(Request):
+    status: Literal["leukapheresis", "lymphodepletion", "withdrawn", "died"]
+    on: date = Field(description="the calendar date it happened")
+
+
+class InfusionIn(Request):
+    infused_on: date
+    car_t_cells: Annotated[int, Field(gt=0, le=MAX_CELLS)] = Field(description="CAR+ T cells infused")
+
+
+class ClinicalDocumentIn(Request):
+    document: dict[str, Any] = Field(
+        description="the document of its kind: adverse event, lab, PK sample or response visit"
+    )
+    reason: Reason | None = Field(default=None, description="required when correcting a stored document")
+
+
+class DecisionOut(BaseModel):
+    design: str
+    action: str
+    next_dose: int | None
+    eliminated: list[int]
+    stop: bool
+    reason: str
+    details: dict[str, Any]
+
+
+class DoseLevelOutcomes(BaseModel):
+    dose_level: int
+    treated: int
+    dlts: int
+    pending: int
+
+
+class RecommendationOut(BaseModel):
+    protocol_ref: str
+    current_dose: int | None
+    decision: DecisionOut
+    outcomes: list[DoseLevelOutcomes] = Field(description="the counts the design saw, per dose level")
+
+
+class CohortOut(BaseModel):
+    number: int
+    dose_level: int
+    size: int
+    enrolled: int
+    status: str
+    protocol_ref: str
+    opened_at: datetime
+
+
+class SrcDecisionOut(BaseModel):
+    id: int
+    reviewed_cohort: int | None
+    protocol_ref: str
+    recommendation: dict[str, Any]
+    action: str
+    next_dose: int | None
+    follows_recommendation: bool
+    rationale: str | None
+    signer_name: str
+    signature_meaning: str
+    signed_at: datetime
+
+
+class EnrollmentOut(BaseModel):
+    subject_id: int
+    cohort: int
+    slot: int
+    dose_level: int
+    enrolled_at: datetime
+
+
+class SubjectStatusOut(BaseModel):
+    subject_id: int
+    status: str
+
+
+class InfusionOut(BaseModel):
+    subject_id: int
+    infused_on: date
+    car_t_cells: int
+    dose_level: int
+
+
+class DltAssessmentOut(BaseModel):
+    subject_id: int
+    version: int
+    status: str
+    rule: str | None
+    followup_days: float
+    evaluable: bool | None
+    as_of: datetime
+    result: dict[str, Any]
+
+
+class ClinicalDocumentOut(BaseModel):
+    kind: str
+    key: str
+    version: int
+    document: dict[str, Any]
+    recorded_at: datetime
+    reason: str | None

@@ -1,0 +1,227 @@
+"""Dosing: the design's recommendation, cohorts, SRC decisions signed electronically, enrollment,
+milestones, infusion, DLT assessments, and the clinical records that feed them."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path
+
+from cartrial.api import queries
+from cartrial.api.deps import CurrentCaller, JsonText, Now, Uow
+from cartrial.api.routes.subjects import SubjectId
+from cartrial.api.schemas import (
+    SUBJECT_SAFETY_REF,
+    ClinicalDocumentIn,
+    ClinicalDocumentOut,
+    CohortOut,
+    DecisionOut,
+    DltAssessmentOut,
+    DoseLevelOutcomes,
+    EnrollmentOut,
+    InfusionIn,
+    InfusionOut,
+    Milestone,
+    RecommendationOut,
+    SrcDecisionOut,
+    SrcSignature,
+    SubjectStatusOut,
+)
+from cartrial.errors import InputError
+from cartrial.services.access import Permission, require
+from cartrial.services.clinical import current_documents, record_clinical
+from cartrial.services.dosing import (
+    enroll,
+    recommend,
+    record_dlt_assessment,
+    record_infusion,
+    record_milestone,
+    sign_src_decision,
+)
+from cartrial.services.errors import UnauthenticatedError
+from cartrial.services.lifecycle import SubjectStatus
+from cartrial.services.screening import visible_subject
+from cartrial.store.models import ClinicalRecord, Cohort, DltAssessment
+from cartrial.store.times import as_utc
+
+router = APIRouter(tags=["dosing"])
+
+ClinicalKind = Literal["adverse_event", "lab", "pk_sample", "response_visit"]
+
+
+@router.get("/dosing/recommendation", response_model=RecommendationOut)
+def recommendation(caller: CurrentCaller, uow: Uow) -> RecommendationOut:
+    """What the protocol's design recommends now, from the stored outcomes (before the SRC decides)."""
+    found = recommend(uow, caller.principal)
+    decision = found.decision
+    treated = Counter(p.dose_level for p in found.state.patients)
+    dlts = Counter(p.dose_level for p in found.state.patients if p.dlt == "yes")
+    pending = Counter(p.dose_level for p in found.state.patients if p.dlt == "pending")
+    return RecommendationOut(
+        protocol_ref=found.protocol_ref,
+        current_dose=found.state.current_dose,
+        decision=DecisionOut(
+            design=decision.design,
+            action=decision.action,
+            next_dose=decision.next_dose,
+            eliminated=list(decision.eliminated),
+            stop=decision.stop,
+            reason=decision.reason,
+            details=json.loads(json.dumps(dict(decision.details), default=str)),
+        ),
+        outcomes=[
+            DoseLevelOutcomes(dose_level=level, treated=n, dlts=dlts[level], pending=pending[level])
+            for level, n in sorted(treated.items())
+        ],
+    )
+
+
+@router.get("/cohorts", response_model=list[CohortOut])
+def cohorts(caller: CurrentCaller, uow: Uow) -> list[CohortOut]:
+    """Every cohort in order, with its dose level and how many of its slots are taken."""
+    require(caller.principal, Permission.READ_SUBJECTS)
+    return queries.list_cohorts(uow)
+
+
+@router.get("/src-decisions", response_model=list[SrcDecisionOut])
+def src_decisions(caller: CurrentCaller, uow: Uow) -> list[SrcDecisionOut]:
+    """Every signed SRC decision with its signature: signer, time and meaning."""
+    require(caller.principal, Permission.READ_SUBJECTS)
+    return queries.list_src_decisions(uow)
+
+
+@router.post("/src-decisions", response_model=SrcDecisionOut, status_code=201)
+def sign(body: SrcSignature, caller: CurrentCaller, uow: Uow, now: Now) -> SrcDecisionOut:
+    """Sign the SRC's decision (SRC members, re-entering their password); it opens the next cohort.
+
+    A wrong password counts towards the lock-out, as at login."""
+    try:
+        row = sign_src_decision(
+            uow,
+            caller.principal,
+            body.password,
+            body.meaning,
+            now,
+            next_dose=body.next_dose,
+            stop=body.stop,
+            rationale=body.rationale,
+        )
+    except UnauthenticatedError:
+        uow.commit()
+        raise
+    return queries.src_decision_out(uow, row)
+
+
+@router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentOut, status_code=201)
+def enrollment(subject_id: SubjectId, caller: CurrentCaller, uow: Uow, now: Now) -> EnrollmentOut:
+    """Give an eligible subject the next slot of the open cohort, at the cohort's dose level."""
+    row = enroll(uow, caller.principal, subject_id, now)
+    cohort = uow.session.get(Cohort, row.cohort_id)
+    assert cohort is not None  # the enrollment was just made in it
+    return EnrollmentOut(
+        subject_id=row.subject_id,
+        cohort=cohort.number,
+        slot=row.slot,
+        dose_level=row.dose_level,
+        enrolled_at=now,
+    )
+
+
+def _not_after_today(source: str, field: str, on: date, today: date) -> None:
+    if on > today:
+        raise InputError.single(source, field, f"{on} is in the future")
+
+
+@router.post("/subjects/{subject_id}/milestones", response_model=SubjectStatusOut, status_code=201)
+def milestone(
+    subject_id: SubjectId, body: Milestone, caller: CurrentCaller, uow: Uow, now: Now
+) -> SubjectStatusOut:
+    """Leukapheresis, lymphodepletion, withdrawal or death, on its date."""
+    _not_after_today("milestone", "on", body.on, now.date())
+    record_milestone(uow, caller.principal, subject_id, SubjectStatus(body.status), body.on, now)
+    return SubjectStatusOut(subject_id=subject_id, status=body.status)
+
+
+@router.post("/subjects/{subject_id}/infusion", response_model=InfusionOut, status_code=201)
+def infusion(
+    subject_id: SubjectId, body: InfusionIn, caller: CurrentCaller, uow: Uow, now: Now
+) -> InfusionOut:
+    """Day 0: the CAR+ T cells actually infused (a dose off the assigned level's is kept and audited)."""
+    row = record_infusion(uow, caller.principal, subject_id, body.infused_on, body.car_t_cells, now)
+    return InfusionOut(
+        subject_id=row.subject_id,
+        infused_on=body.infused_on,
+        car_t_cells=row.car_t_cells,
+        dose_level=row.dose_level,
+    )
+
+
+def _assessment_out(row: DltAssessment) -> DltAssessmentOut:
+    return DltAssessmentOut(
+        subject_id=row.subject_id,
+        version=row.version,
+        status=row.status,
+        rule=row.rule,
+        followup_days=row.followup_days,
+        evaluable=row.evaluable,
+        as_of=as_utc(row.as_of),
+        result=json.loads(row.result_json),
+    )
+
+
+@router.post(
+    "/subjects/{subject_id}/dlt-assessments",
+    response_model=DltAssessmentOut,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": SUBJECT_SAFETY_REF}}},
+        }
+    },
+)
+def dlt_assessment(
+    subject_id: SubjectId, safety: JsonText, caller: CurrentCaller, uow: Uow, now: Now
+) -> DltAssessmentOut:
+    """Adjudicate the subject's DLT status with the safety core from its safety record (the body,
+    `cartrial schema subject-safety`), and keep it as the subject's next assessment."""
+    return _assessment_out(record_dlt_assessment(uow, caller.principal, subject_id, safety, now))
+
+
+def _document_out(row: ClinicalRecord) -> ClinicalDocumentOut:
+    return ClinicalDocumentOut(
+        kind=row.kind,
+        key=row.record_key,
+        version=row.version,
+        document=json.loads(row.document_json),
+        recorded_at=as_utc(row.recorded_at),
+        reason=row.reason,
+    )
+
+
+@router.post("/subjects/{subject_id}/records/{kind}", response_model=ClinicalDocumentOut, status_code=201)
+def record(
+    subject_id: SubjectId,
+    kind: Annotated[ClinicalKind, Path()],
+    body: ClinicalDocumentIn,
+    caller: CurrentCaller,
+    uow: Uow,
+    now: Now,
+) -> ClinicalDocumentOut:
+    """Record an adverse event, lab, PK sample or response visit, or correct one (with a reason).
+    An adverse event re-adjudicates the subject's DLT status."""
+    document: dict[str, Any] = body.document
+    row = record_clinical(uow, caller.principal, subject_id, kind, json.dumps(document), now, body.reason)
+    return _document_out(row)
+
+
+@router.get("/subjects/{subject_id}/records/{kind}", response_model=list[ClinicalDocumentOut])
+def records(
+    subject_id: SubjectId, kind: Annotated[ClinicalKind, Path()], caller: CurrentCaller, uow: Uow
+) -> list[ClinicalDocumentOut]:
+    """The current version of each of the subject's documents of one kind."""
+    subject = visible_subject(uow, caller.principal, subject_id)
+    return [_document_out(row) for row in current_documents(uow, subject.id, kind)]
