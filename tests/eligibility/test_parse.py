@@ -53,6 +53,35 @@ def test_facts_after_screening_are_named(base: Record) -> None:
     assert fields(base) == {"labs.2.result_date", "sledai.assessment_date"}
 
 
+def test_every_dated_fact_after_screening_is_named_in_record_order(base: Record) -> None:
+    late = "2026-11-05"  # screening is 2026-11-02
+    base["sle_diagnosis_date"] = base["active_disease_since"] = base["sledai"]["assessment_date"] = late
+    for field in ("serology", "labs"):
+        base[field][-1]["result_date"] = late
+    base["medications"][1]["start_date"] = late
+    base["medications"][1].pop("stop_date", None)
+    base["dialysis"] = [{"onset_date": late}]
+    base["lupus_crises"] = [
+        {"kind": "other", "onset_date": "2026-01-01"},
+        {"kind": "other", "onset_date": late},
+    ]
+    base["cns_disorders"] = [{"kind": "stroke", "caused_by_lupus": False, "onset_date": late}]
+    with pytest.raises(InputError) as exc:
+        parse_screening_record(json.dumps(base), "rec.json", TODAY)
+    assert [e.field for e in exc.value.errors] == [
+        "sle_diagnosis_date",
+        "active_disease_since",
+        "sledai.assessment_date",
+        f"serology.{len(base['serology']) - 1}.result_date",
+        f"labs.{len(base['labs']) - 1}.result_date",
+        "medications.1.start_date",
+        "dialysis.0.onset_date",
+        "lupus_crises.1.onset_date",
+        "cns_disorders.0.onset_date",
+    ]
+    assert exc.value.errors[0].reason == f"{late} is after the screening date 2026-11-02"
+
+
 def test_birth_after_consent(base: Record) -> None:
     base["birth_date"] = "2026-10-21"
     assert fields(base) == {"birth_date"}

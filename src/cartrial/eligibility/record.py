@@ -192,25 +192,42 @@ class ScreeningRecord(RecordModel):
 
     def dated_facts(self) -> list[tuple[str, date]]:
         """Every observation date in the record with its field path (none may follow screening)."""
-        facts: list[tuple[str, date]] = []
+        return [(dated_path(path, index), when) for path, index, when in self.observation_dates()]
+
+    def observation_dates(self) -> list[tuple[str, int | None, date]]:
+        """Every observation date as (path, list index or None, date), in `dated_facts` order; the
+        field path is `dated_path(path, index)`, spelled out only where needed."""
+        facts: list[tuple[str, int | None, date]] = []
         if self.sle_diagnosis_date is not None:
-            facts.append(("sle_diagnosis_date", self.sle_diagnosis_date))
+            facts.append(("sle_diagnosis_date", None, self.sle_diagnosis_date))
         if self.active_disease_since is not None:
-            facts.append(("active_disease_since", self.active_disease_since))
+            facts.append(("active_disease_since", None, self.active_disease_since))
         if self.sledai is not None:
-            facts.append(("sledai.assessment_date", self.sledai.assessment_date))
-        facts.extend((f"serology.{i}.result_date", s.result_date) for i, s in enumerate(self.serology or ()))
-        facts.extend((f"labs.{i}.result_date", lab.result_date) for i, lab in enumerate(self.labs or ()))
-        facts.extend(
-            (f"medications.{i}.start_date", m.start_date) for i, m in enumerate(self.medications or ())
-        )
-        for field, episodes in (
-            ("dialysis", self.dialysis),
-            ("lupus_crises", self.lupus_crises),
-            ("cns_disorders", self.cns_disorders),
-        ):
-            facts.extend((f"{field}.{i}.onset_date", e.onset_date) for i, e in enumerate(episodes or ()))
+            facts.append(("sledai.assessment_date", None, self.sledai.assessment_date))
+        for field, attribute, path in _LISTED_DATES:
+            entries = getattr(self, field)
+            if entries:
+                facts.extend([(path, i, getattr(entry, attribute)) for i, entry in enumerate(entries)])
         return facts
+
+
+# The list fields that carry an observation date: (field, the entries' date attribute, its path).
+_LISTED_DATES = tuple(
+    (field, attribute, f"{field}.{{}}.{attribute}")
+    for field, attribute in (
+        ("serology", "result_date"),
+        ("labs", "result_date"),
+        ("medications", "start_date"),
+        ("dialysis", "onset_date"),
+        ("lupus_crises", "onset_date"),
+        ("cns_disorders", "onset_date"),
+    )
+)
+
+
+def dated_path(path: str, index: int | None) -> str:
+    """The field path of an observation date: `path` with its list index filled in."""
+    return path if index is None else path.format(index)
 
 
 def date_errors(record: ScreeningRecord, today: date) -> tuple[FieldError, ...]:
@@ -228,7 +245,9 @@ def date_errors(record: ScreeningRecord, today: date) -> tuple[FieldError, ...]:
             errors.append(FieldError("birth_date", f"{record.birth_date} is not before the screening date"))
         elif record.consent_date is not None and record.birth_date >= record.consent_date:
             errors.append(FieldError("birth_date", f"{record.birth_date} is not before the consent date"))
-    for name, when in record.dated_facts():
+    for path, index, when in record.observation_dates():
         if when > screening:
-            errors.append(FieldError(name, f"{when} is after the screening date {screening}"))
+            errors.append(
+                FieldError(dated_path(path, index), f"{when} is after the screening date {screening}")
+            )
     return tuple(errors)
