@@ -11,6 +11,7 @@ import time
 
 from cartrial.escalation import DesignSettings
 from cartrial.escalation.simulation import simulate_operating_characteristics
+from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
 
 TRUE_TOX = (0.05, 0.10, 0.20, 0.30)
 DESIGNS = (
@@ -33,6 +34,20 @@ def measure(settings: DesignSettings, trials: int) -> float:
     return trials / (time.perf_counter() - start)
 
 
+TITE = DesignSettings(
+    design="tite-crm", n_doses=4, start_dose=1, target=0.3, skeleton=(0.1, 0.2, 0.3, 0.4), window_days=28.0
+)
+TITE_ACCRUAL_DAYS = 7.0
+
+
+def measure_tite(trials: int) -> float:
+    """TITE-CRM, 30 patients one at a time, arrivals every 7 days, 28-day DLT window."""
+    simulate_tite_operating_characteristics(TITE, TRUE_TOX, 30, TITE_ACCRUAL_DAYS, "fixed", 100, seed=1)
+    start = time.perf_counter()
+    simulate_tite_operating_characteristics(TITE, TRUE_TOX, 30, TITE_ACCRUAL_DAYS, "fixed", trials, seed=6)
+    return trials / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=1_000_000)
@@ -41,6 +56,11 @@ def main() -> None:
         rate = measure(settings, args.trials)
         name = f"{settings.design} ({settings.model})" if settings.design == "crm" else settings.design
         print(f"{name:16s} {rate:12,.0f} trials/s  ({args.trials:,} trials, 4 doses, 10 cohorts of 3)")
+    tite_trials = max(args.trials // 100, 1000)
+    rate = measure_tite(tite_trials)
+    print(
+        f"{'tite-crm':16s} {rate:12,.0f} trials/s  ({tite_trials:,} trials, 4 doses, 30 patients one by one)"
+    )
 
 
 if __name__ == "__main__":

@@ -247,7 +247,10 @@ def test_escalate_tite_crm_from_state(tmp_path: Path) -> None:
         "0.1,0.2",
     ]
     result = runner.invoke(app, simulate)
-    assert result.exit_code == 2 and "cannot be simulated" in result.stderr
+    assert result.exit_code == 2 and "accrual_days" in result.stderr
+    shown = run_json(*simulate, "--accrual-days", "7", "--cohorts", "4", "--trials", "200")
+    assert shown["mean_n"] == 12
+    assert float(shown["mean_duration_days"]) >= 11 * 7 + 28  # type: ignore[arg-type]
 
 
 def test_simulate_grid_json_and_csv(tmp_path: Path) -> None:

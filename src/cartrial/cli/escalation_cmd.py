@@ -495,9 +495,17 @@ def simulate(
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
     plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
     csv_file: Path | None = typer.Option(None, "--csv", help="with GRID.toml: also write the cells as CSV"),
+    accrual_days: float | None = typer.Option(
+        None, "--accrual-days", help="tite-crm: mean days between patients' arrivals"
+    ),
+    accrual: str = typer.Option("fixed", "--accrual", help="tite-crm: fixed or poisson arrivals"),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Operating characteristics of one scenario (flags, as R's get.oc) or of a GRID.toml (seeded)."""
+    """Operating characteristics of one scenario (flags, as R's get.oc) or of a GRID.toml (seeded).
+
+    tite-crm is simulated in calendar time, one patient at a time, for cohorts x cohort size patients,
+    and also reports the mean trial duration in days.
+    """
     from dataclasses import replace
 
     from cartrial.escalation import override_settings, settings_from_protocol
@@ -533,7 +541,29 @@ def simulate(
                 "max_n": None,
             },
         )
-        oc = simulate_operating_characteristics(settings, true_tox, cohorts, trials, seed)
+        duration: float | None = None
+        if settings.design == "tite-crm":
+            from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
+
+            if accrual_days is None:
+                raise InputError.single(
+                    "--accrual-days", "accrual_days", "tite-crm simulation needs the accrual rate"
+                )
+            if accrual not in ("fixed", "poisson"):
+                raise InputError.single("--accrual", "accrual", f"must be fixed or poisson, got {accrual!r}")
+            n_patients = cohorts * settings.cohort_size
+            tite = simulate_tite_operating_characteristics(
+                settings,
+                true_tox,
+                n_patients,
+                accrual_days,
+                "poisson" if accrual == "poisson" else "fixed",
+                trials,
+                seed,
+            )
+            oc, duration = tite.characteristics, tite.mean_duration_days
+        else:
+            oc = simulate_operating_characteristics(settings, true_tox, cohorts, trials, seed)
     except InputError as exc:
         fail_bad_input(exc)
     if plot is not None:
@@ -541,7 +571,7 @@ def simulate(
             fail_bad_input(InputError.single("--plot", "plot", "the file must end in .png or .svg"))
         _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
     if as_json:
-        print_json(_oc_json(oc))
+        print_json(_oc_json(oc) if duration is None else {**_oc_json(oc), "mean_duration_days": duration})
         return
     shown = Table(title=f"{settings.design}: {trials} simulated trials, seed {seed}")
     for column in ("dose", "true DLT prob", "% selected", "mean patients", "mean DLTs"):
@@ -552,6 +582,8 @@ def simulate(
         )
     stdout.print(shown)
     stdout.print(f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f}")
+    if duration is not None:
+        stdout.print(f"mean trial duration: {duration:.1f} days")
 
 
 def _node_json(node: PathwayNode) -> dict[str, Any]:

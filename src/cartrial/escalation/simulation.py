@@ -34,7 +34,7 @@ from cartrial.escalation.rules import calculate_elimination_count
 from cartrial.escalation.selection import SELECTION_PRIOR, SELECTION_TIE_BREAK
 from cartrial.escalation.state import outcomes_from_counts
 
-# The designs with a compiled trial loop; time-to-event designs need accrual and DLT-time models.
+# The designs with a cohort-by-cohort compiled loop; tite-crm runs in calendar time (tite_simulation).
 SIMULATED_DESIGNS = ("3+3", "boin", "mtpi2", "i3+3", "crm")
 # CRM grid weights are rescaled to sum 1 when their sum falls below this (far from underflow).
 _RESCALE_BELOW = 1e-100
@@ -407,7 +407,7 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
         raise InputError.single(
             "simulate",
             "design",
-            f"{settings.design!r} cannot be simulated yet (only {', '.join(SIMULATED_DESIGNS)})",
+            f"{settings.design!r} has no cohort-by-cohort simulation (only {', '.join(SIMULATED_DESIGNS)})",
         )
     if len(true_tox) != settings.n_doses:
         raise InputError.single("simulate", "true", f"{len(true_tox)} rates for {settings.n_doses} doses")

@@ -1,0 +1,296 @@
+"""Simulation of TITE-CRM trials in calendar time (patients one at a time), compiled with numba.
+
+As dfcrm's `titesim` (surv = "uniform"): patients arrive every `accrual_days` ("fixed") or after
+exponential gaps of that mean ("poisson"); a patient has a DLT with the dose's true probability, at a
+time uniform over the DLT window. When the next patient arrives, the design decides on the data as of
+that day: DLTs seen so far, completed windows, and pending patients weighted by follow-up / window.
+Unlike titesim, our TITE-CRM also suspends accrual (the waiting patient enters when enough pending
+outcomes resolve) and has the CRM's safety stop. The trial's duration runs from the first patient's
+entry to the end of the last patient's DLT window. Three uniforms per patient (DLT, DLT time, gap).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+from cartrial.errors import InputError
+from cartrial.escalation.configure import DesignSettings, make_crm_model, validate_settings
+from cartrial.escalation.designs.crm import CRM_SAFETY_MIN_N, make_crm_design
+from cartrial.escalation.simulation import TRIALS_PER_BLOCK, OperatingCharacteristics
+
+Accrual = Literal["fixed", "poisson"]
+
+
+@dataclass(frozen=True, slots=True)
+class TiteTrialResults:
+    selected: NDArray[np.int64]
+    patients: NDArray[np.int64]
+    dlts: NDArray[np.int64]
+    duration: NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class TiteOperatingCharacteristics:
+    characteristics: OperatingCharacteristics
+    mean_duration_days: float
+
+
+@numba.njit(cache=True)
+def _select(mean: float, labels: NDArray[np.float64], logistic: bool, intercept: float, target: float) -> int:
+    k: int = labels.shape[0]
+    slope = math.exp(mean)
+    below = 0
+    above = 0
+    best = 0
+    best_distance = 1e300
+    for j in range(k):
+        p = (
+            1.0 / (1.0 + math.exp(-(intercept + slope * labels[j])))
+            if logistic
+            else float(labels[j] ** slope)
+        )
+        below += p <= target
+        above += p >= target
+        distance = abs(p - target)
+        if distance < best_distance:
+            best_distance = distance
+            best = j
+    if below == k:
+        return k - 1
+    if above == k:
+        return 0
+    return best
+
+
+@numba.njit(cache=True)
+def _simulate_tite_crm(
+    u: NDArray[np.float64],
+    p_true: NDArray[np.float64],
+    start: int,
+    window: float,
+    interval: float,
+    poisson: bool,
+    prior: NDArray[np.float64],
+    p_grid: NDArray[np.float64],
+    beta: NDArray[np.float64],
+    over: NDArray[np.float64],
+    labels: NDArray[np.float64],
+    logistic: bool,
+    intercept: float,
+    target: float,
+    cutoff: float,
+    min_n: int,
+    max_fraction: float,
+    selected: NDArray[np.int64],
+    patients: NDArray[np.int64],
+    dlts: NDArray[np.int64],
+    duration: NDArray[np.float64],
+) -> None:
+    """The TITE-CRM stack of `build_design` in calendar time. The posterior weights of completed
+    outcomes are kept on the grid and multiplied by p or 1 - p as each outcome resolves; pending
+    patients multiply in (1 - w p) at each decision."""
+    n_trials, n_max, _ = u.shape
+    k = p_true.shape[0]
+    grid = beta.shape[0]
+    arrival = np.empty(n_max)
+    dose = np.empty(n_max, dtype=np.int64)
+    tox = np.empty(n_max, dtype=np.bool_)
+    tox_time = np.empty(n_max)
+    folded = np.empty(n_max, dtype=np.bool_)
+    complete = np.empty(k, dtype=np.int64)
+    toxic = np.empty(k, dtype=np.int64)
+    pend = np.empty(n_max, dtype=np.int64)
+    pend_weight = np.empty(n_max)
+    settled = np.empty(grid)
+    for t in range(n_trials):
+        settled[:] = prior
+        complete[:] = 0
+        toxic[:] = 0
+        now = 0.0
+        d = start
+        stopped = False
+        enrolled = 0
+        mean = 0.0
+        for j in range(n_max):
+            if j > 0:
+                while True:
+                    n_pending = 0
+                    for i in range(j):
+                        if folded[i]:
+                            continue
+                        seen_dlt = tox[i] and arrival[i] + tox_time[i] <= now
+                        if seen_dlt or now >= arrival[i] + window:
+                            folded[i] = True
+                            complete[dose[i]] += 1
+                            toxic[dose[i]] += seen_dlt
+                            total = 0.0
+                            for g in range(grid):
+                                settled[g] *= p_grid[g, dose[i]] if seen_dlt else 1.0 - p_grid[g, dose[i]]
+                                total += settled[g]
+                            for g in range(grid):
+                                settled[g] /= total
+                        else:
+                            pend[n_pending] = i
+                            pend_weight[n_pending] = min((now - arrival[i]) / window, 1.0)
+                            n_pending += 1
+                    current = dose[j - 1]
+                    waiting = 0
+                    for m in range(n_pending):
+                        waiting += dose[pend[m]] == current
+                    suspend = waiting > max_fraction * (waiting + complete[current])
+                    # While suspended only the safety stop matters, and it needs min_n complete at dose 1.
+                    if not suspend or complete[0] >= min_n:
+                        total = 0.0
+                        first = 0.0
+                        tail = 0.0
+                        for g in range(grid):
+                            w = settled[g]
+                            for m in range(n_pending):
+                                w *= 1.0 - pend_weight[m] * p_grid[g, dose[pend[m]]]
+                            total += w
+                            first += w * beta[g]
+                            tail += w * over[g]
+                        mean = first / total
+                        if complete[0] >= min_n and tail / total > cutoff:
+                            stopped = True
+                            break
+                    if suspend:
+                        soonest = 1e300
+                        for m in range(n_pending):
+                            i = pend[m]
+                            soonest = min(soonest, arrival[i] + (tox_time[i] if tox[i] else window))
+                        now = soonest
+                        continue
+                    d = min(_select(mean, labels, logistic, intercept, target), current + 1)
+                    break
+                if stopped:
+                    break
+            arrival[j] = now
+            dose[j] = d
+            tox[j] = u[t, j, 0] < p_true[d]
+            tox_time[j] = u[t, j, 1] * window
+            folded[j] = False
+            patients[t, d] += 1
+            dlts[t, d] += tox[j]
+            enrolled = j + 1
+            now += -math.log1p(-u[t, j, 2]) * interval if poisson else interval
+        duration[t] = arrival[enrolled - 1] + window
+        if stopped:
+            selected[t] = -1
+            continue
+        for i in range(enrolled):
+            if not folded[i]:
+                complete[dose[i]] += 1
+                toxic[dose[i]] += tox[i]
+                for g in range(grid):
+                    settled[g] *= p_grid[g, dose[i]] if tox[i] else 1.0 - p_grid[g, dose[i]]
+        total = 0.0
+        first = 0.0
+        tail = 0.0
+        for g in range(grid):
+            total += settled[g]
+            first += settled[g] * beta[g]
+            tail += settled[g] * over[g]
+        if complete[0] >= min_n and tail / total > cutoff:
+            selected[t] = -1
+        else:
+            selected[t] = _select(first / total, labels, logistic, intercept, target)
+
+
+def simulate_tite_trials(
+    settings: DesignSettings,
+    true_tox: Sequence[float],
+    n_patients: int,
+    accrual_days: float,
+    accrual: Accrual,
+    u: NDArray[np.float64],
+) -> TiteTrialResults:
+    """One TITE-CRM trial per u[t] (n_patients x 3 uniforms)."""
+    validate_settings(settings)
+    if settings.design != "tite-crm":
+        raise InputError.single("simulate", "design", "calendar-time simulation is for tite-crm")
+    if len(true_tox) != settings.n_doses:
+        raise InputError.single("simulate", "true", f"{len(true_tox)} rates for {settings.n_doses} doses")
+    if not accrual_days > 0:
+        raise InputError.single("simulate", "accrual_days", f"must be positive, got {accrual_days}")
+    assert settings.target is not None  # validate_settings guarantees it
+    crm = make_crm_design(
+        settings.n_doses, settings.start_dose, settings.target, make_crm_model(settings), settings.cutoff_eli
+    )
+    grid = crm.grid
+    prior = np.exp(grid.log_weight - grid.log_weight.max())
+    n_trials = u.shape[0]
+    selected = np.zeros(n_trials, dtype=np.int64)
+    patients = np.zeros((n_trials, settings.n_doses), dtype=np.int64)
+    dlts = np.zeros((n_trials, settings.n_doses), dtype=np.int64)
+    duration = np.zeros(n_trials)
+    _simulate_tite_crm(
+        u,
+        np.asarray(true_tox, dtype=np.float64),
+        settings.start_dose - 1,
+        settings.window_days,
+        accrual_days,
+        accrual == "poisson",
+        prior / prior.sum(),
+        np.exp(grid.log_p),
+        grid.beta,
+        (np.exp(grid.log_p[:, 0]) > settings.target).astype(np.float64),
+        np.asarray(crm.model.dose_labels),
+        crm.model.model == "logistic",
+        crm.model.intercept,
+        settings.target,
+        settings.cutoff_eli,
+        CRM_SAFETY_MIN_N,
+        settings.max_pending_fraction,
+        selected,
+        patients,
+        dlts,
+        duration,
+    )
+    return TiteTrialResults(selected, patients, dlts, duration)
+
+
+def simulate_tite_operating_characteristics(
+    settings: DesignSettings,
+    true_tox: Sequence[float],
+    n_patients: int,
+    accrual_days: float,
+    accrual: Accrual,
+    n_trials: int,
+    seed: int,
+) -> TiteOperatingCharacteristics:
+    """Operating characteristics and mean trial duration (days) of a TITE-CRM."""
+    if n_patients < 1 or n_trials < 1:
+        raise InputError.single("simulate", "trials" if n_trials < 1 else "max_n", "must be at least 1")
+    rng = np.random.default_rng(seed)
+    counts = np.zeros(settings.n_doses + 1, dtype=np.int64)
+    patient_sum = np.zeros(settings.n_doses)
+    dlt_sum = np.zeros(settings.n_doses)
+    duration_sum = 0.0
+    done = 0
+    while done < n_trials:
+        block = min(TRIALS_PER_BLOCK, n_trials - done)
+        results = simulate_tite_trials(
+            settings, true_tox, n_patients, accrual_days, accrual, rng.random((block, n_patients, 3))
+        )
+        counts += np.bincount(results.selected + 1, minlength=settings.n_doses + 1)
+        patient_sum += results.patients.sum(axis=0)
+        dlt_sum += results.dlts.sum(axis=0)
+        duration_sum += float(results.duration.sum())
+        done += block
+    oc = OperatingCharacteristics(
+        selection_pct=tuple(float(c) for c in 100.0 * counts[1:] / n_trials),
+        patients=tuple(float(x) for x in patient_sum / n_trials),
+        dlts=tuple(float(x) for x in dlt_sum / n_trials),
+        stop_pct=float(100.0 * counts[0] / n_trials),
+        mean_n=float(patient_sum.sum() / n_trials),
+        trials=n_trials,
+    )
+    return TiteOperatingCharacteristics(oc, duration_sum / n_trials)
