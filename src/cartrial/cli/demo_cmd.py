@@ -180,7 +180,7 @@ def render_study(summary: StudySummary) -> None:
     stdout.print(kinetics)
 
     stdout.print(f"Study ended on day {summary.study_days}: {summary.end_reason}", highlight=False)
-    rp2d = summary.rp2d or "none (no dose is tolerated)"
+    rp2d = summary.rp2d or "none (no dose meets the design's rule for an MTD)"
     stdout.print(f"[bold]RP2D (MTD by the {summary.design} rule): {rp2d}[/]", highlight=False)
     if summary.audit_problems:
         stdout.print(f"[bold red]audit trail broken[/]: {'; '.join(summary.audit_problems)}", highlight=False)

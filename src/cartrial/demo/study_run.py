@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from cartrial.data import embedded_protocol
 from cartrial.eligibility import ScreeningResult, Verdict
 from cartrial.errors import InputError
 from cartrial.escalation import select_mtd, settings_from_protocol, summarise_outcomes
@@ -50,6 +51,9 @@ from cartrial.store.migrate import upgrade
 from cartrial.store.models import DltAssessment
 from cartrial.synthetic.candidates import generate_candidates
 from cartrial.synthetic.study import (
+    CRS_TERM,
+    ICANS_TERM,
+    NEUTROPENIA_TERM,
     Scenario,
     SimulatedSubject,
     observed_profile,
@@ -82,7 +86,9 @@ INTERIM_REVIEW_DAY = 7
 ASSESSMENT_DELAY_DAYS = 1
 SRC_MEETING_DELAY_DAYS = (2, 5)
 ENROLLMENT_RETRY_DAYS = 7
+ENROLLMENT_RETRIES = 8  # an eligible candidate waits about two months for a slot, then is let go
 CLINIC_HOURS_UTC = (1, 9)  # 09:00–17:00 in China
+SHORT_TERMS = {CRS_TERM: "CRS", ICANS_TERM: "ICANS", NEUTROPENIA_TERM: "neutropenia"}
 # The random stream that paces the clock (subjects have their own, see cartrial.synthetic.study).
 CLOCK_STREAM = 2
 
@@ -222,6 +228,7 @@ class _Subject:
     final_rule: str | None = None
     evaluable: bool | None = None
     dlt_day: float | None = None
+    refusals: int = 0
 
 
 @dataclass
@@ -301,7 +308,7 @@ class _Study:
         with self.uow() as uow:
             actor = require(admin, Permission.MANAGE_ACCOUNTS)
             if self.options.protocol_version is not None:
-                ref = f"{stored_protocol(uow, active).id}@{self.options.protocol_version}"
+                ref = embedded_protocol(self.options.protocol_version).ref
                 if ref != active:
                     activate_protocol(uow, actor, ref, "the demo runs this version", self.now)
                     active = ref
@@ -352,10 +359,23 @@ class _Study:
             self.tell("end", f"Study ends: {self.end_reason}")
 
     def on_src(self, reviewed: int) -> None:
+        """The SRC signs the design's recommendation — or, at the maximum sample size, a stop."""
+        maximum = self.options.max_subjects or self.protocol.design.max_subjects
+        at_maximum = maximum is not None and self.treated + self.protocol.design.cohort_size > maximum
+        rationale = f"the maximum of {maximum} subjects is reached" if at_maximum else None
         with self.uow() as uow:
-            decision = sign_src_decision(uow, self.users["src-chair"], DEMO_PASSWORD, "approved", self.now)
+            decision = sign_src_decision(
+                uow,
+                self.users["src-chair"],
+                DEMO_PASSWORD,
+                "approved",
+                self.now,
+                stop=at_maximum,
+                rationale=rationale,
+            )
             uow.commit()
-        reason = str(json.loads(decision.recommendation_json)["reason"])
+        recommended = str(json.loads(decision.recommendation_json)["reason"])
+        reason = recommended if rationale is None else f"{rationale} (the design: {recommended})"
         next_label = None if decision.next_dose is None else self.label(decision.next_dose)
         self.decisions.append(
             DecisionRow(
@@ -378,11 +398,6 @@ class _Study:
             size = cohort_of(uow, number).size
         self.cohorts[number] = _Cohort(number, decision.next_dose, size)
         self.tell("src", f"{signed}: {decision.action} — {reason}; cohort {number} opens at {next_label}")
-        maximum = self.options.max_subjects or self.protocol.design.max_subjects
-        if maximum is not None and self.treated + size > maximum:
-            self.end_reason = f"the maximum of {maximum} subjects is reached"
-            self.tell("end", f"Study ends: {self.end_reason}")
-            return
         self.schedule(self.later(1), "screen", number)
 
     def on_screen(self, cohort_number: int) -> None:
@@ -419,6 +434,10 @@ class _Study:
                 enrollment = enroll(uow, self.users[f"inv-{subject.site.lower()}"], subject_id, self.now)
                 uow.commit()
         except ConflictError as refusal:
+            subject.refusals += 1
+            if subject.refusals > ENROLLMENT_RETRIES:
+                self.tell("enroll", f"{subject.label} not enrolled: {refusal}")
+                return
             self.tell("enroll", f"{subject.label} not enrolled yet: {refusal}")
             self.schedule(self.later(ENROLLMENT_RETRY_DAYS), "enroll", subject_id)
             return
@@ -490,13 +509,17 @@ class _Study:
             uow.commit()
         worst: dict[str, int] = {}
         for event in record.adverse_events:
-            worst[event.term] = max(worst.get(event.term, 0), max(change.grade for change in event.grades))
-        seen = (
-            ", ".join(f"{term.lower()} grade {grade}" for term, grade in worst.items()) or "no adverse events"
-        )
-        rule = f" ({row.rule})" if row.rule else ""
+            name = SHORT_TERMS.get(event.term, event.term)
+            worst[name] = max(worst.get(name, 0), max(change.grade for change in event.grades))
+        seen = ", ".join(f"{name} G{grade}" for name, grade in worst.items()) or "no adverse events"
+        if row.status == "dlt":
+            verdict = f"DLT ({row.rule})"
+        elif row.rule:
+            verdict = f"pending ({row.rule} undecided)"
+        else:
+            verdict = row.status.replace("_", " ")
         day = (self.now - subject.infused.infusion_at).days
-        self.tell("safety", f"{subject.label} day {day}: {seen} → {row.status}{rule}")
+        self.tell("safety", f"{subject.label} day {day}: {seen} → {verdict}")
         return row
 
     def on_interim(self, subject_id: int) -> None:
