@@ -4,10 +4,10 @@ window, the medications' generic names, and the glucocorticoid dose over time; a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from cartrial.clinical.formulary import generic_name
 from cartrial.clinical.units import Analyte, display_unit, format_decimal, to_canonical
@@ -16,8 +16,7 @@ from cartrial.eligibility.regimen import DoseSegment, glucocorticoid_segments, i
 from cartrial.protocol import EligibilityParameters
 
 
-@dataclass(frozen=True, slots=True)
-class RecordFacts:
+class RecordFacts(NamedTuple):
     """A record with what the criteria derive from it, each derived once.
 
     `latest_labs` holds, per test, the most recent result dated within the protocol's lab window

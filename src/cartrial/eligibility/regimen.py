@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from operator import itemgetter
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
 from cartrial.clinical.glucocorticoids import (
@@ -28,8 +27,7 @@ from cartrial.eligibility.record import Medication
 ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True, slots=True)
-class Course:
+class Course(NamedTuple):
     """A continuous course of one drug: first day and last day (None = ongoing)."""
 
     drug: str
@@ -57,8 +55,7 @@ def is_systemic_glucocorticoid(medication: Medication) -> bool:
     return is_glucocorticoid(generic_name(medication.drug)) and medication.route in SYSTEMIC_ROUTES
 
 
-@dataclass(frozen=True, slots=True)
-class DoseSegment:
+class DoseSegment(NamedTuple):
     """Days `start`..`stop` (inclusive) on which the total prednisone-equivalent dose is `mg_per_day`."""
 
     start: date
