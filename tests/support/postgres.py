@@ -61,12 +61,14 @@ def cluster() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def create_database(url_template: str) -> str:
-    """A new empty database in the cluster; returns its URL."""
+def create_database(url_template: str, template: str | None = None) -> str:
+    """A new database in the cluster — empty, or a copy of the database at URL `template` — and its URL."""
     import psycopg
+    from sqlalchemy.engine import make_url
 
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = url_template.format(db="postgres").replace("postgresql+psycopg://", "postgresql://")
+    source = "" if template is None else f' TEMPLATE "{make_url(template).database}"'
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"{source}')
     return url_template.format(db=name)
