@@ -18,12 +18,12 @@ from cartrial.protocol import field_errors_from_validation
 from cartrial.response import Visit
 from cartrial.safety import AdverseEvent, LabResult, SubjectSafety, adjudicate_dlt, compile_dlt_rules
 from cartrial.services.access import Permission, Principal, require
-from cartrial.services.dosing import store_dlt_assessment
+from cartrial.services.dosing import store_dlt_assessment, treatment_of
 from cartrial.services.protocols import current_protocol_ref, stored_protocol
 from cartrial.services.screening import visible_subject
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Change, append_audit
-from cartrial.store.models import ClinicalRecord, DltAssessment, Enrollment, Infusion, Subject
+from cartrial.store.models import ClinicalRecord, DltAssessment, Subject
 
 
 class _Input(BaseModel):
@@ -148,12 +148,7 @@ def readjudicate(
 
     The DLT window starts at the start of the infusion day (the infusion is recorded as a date).
     """
-    enrollment = uow.session.execute(
-        select(Enrollment).where(Enrollment.subject_id == subject.id)
-    ).scalar_one_or_none()
-    infusion = uow.session.execute(
-        select(Infusion).where(Infusion.subject_id == subject.id)
-    ).scalar_one_or_none()
+    enrollment, infusion = treatment_of(uow, subject.id)
     if enrollment is None or infusion is None:
         return None
     protocol = stored_protocol(uow, current_protocol_ref(uow))

@@ -350,12 +350,7 @@ def record_dlt_assessment(
         safety = SubjectSafety.model_validate_json(safety_json)
     except ValidationError as exc:
         raise InputError("subject-safety", field_errors_from_validation(exc)) from exc
-    enrollment = uow.session.execute(
-        select(Enrollment).where(Enrollment.subject_id == subject.id)
-    ).scalar_one_or_none()
-    infusion = uow.session.execute(
-        select(Infusion).where(Infusion.subject_id == subject.id)
-    ).scalar_one_or_none()
+    enrollment, infusion = treatment_of(uow, subject.id)
     if enrollment is None or infusion is None:
         raise ConflictError(f"subject {subject_id} has no infusion recorded")
     _check_consistent(safety, enrollment, infusion, now)
@@ -408,6 +403,13 @@ def store_dlt_assessment(
         uow.session, actor, "adjudicate", "subject", str(subject.id), changes, now, adjudication.reason
     )
     return row
+
+
+def treatment_of(uow: UnitOfWork, subject_id: int) -> tuple[Enrollment | None, Infusion | None]:
+    """The subject's enrollment and infusion, each None until it happens."""
+    enrollment = uow.session.execute(select(Enrollment).where(Enrollment.subject_id == subject_id)).scalar()
+    infusion = uow.session.execute(select(Infusion).where(Infusion.subject_id == subject_id)).scalar()
+    return enrollment, infusion
 
 
 def _check_consistent(
