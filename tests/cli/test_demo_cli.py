@@ -13,25 +13,40 @@ from tests.support import postgres
 runner = CliRunner()
 
 
-def test_demo_runs_a_whole_study_into_its_own_database(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_demo_runs_a_study_into_its_own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CARTRIAL_DATABASE_URL", raising=False)
     (tmp_path / "cartrial-demo.sqlite").write_bytes(b"an earlier demo")  # the demo's own file: overwritten
-    result = runner.invoke(app, ["demo", "--seed", "7"])
+    result = runner.invoke(app, ["demo", "--seed", "7", "--max-subjects", "6"])
     assert result.exit_code == 0, result.stdout
     log = list(csv.DictReader((tmp_path / "screening-log.csv").read_text().splitlines()))
-    assert f"Screened {len(log)} candidates" in result.stdout
-    assert "cohort 1 opens at DL1 (25×10⁶)" in result.stdout
-    assert "RP2D (MTD by the 3+3 rule): DL" in result.stdout
-    assert "audit verify: trail intact" in result.stdout
+    text = " ".join(result.stdout.split())  # Rich wraps long lines
+    assert f"Screened {len(log)} candidates" in text
+    assert "cohort 1 opens at DL1 (25×10⁶)" in text
+    # two cohorts of three, then the SRC stops the study rather than open a third
+    assert "stop — the maximum of 6 subjects is reached" in text
+    assert "RP2D (MTD by the 3+3 rule): none (no dose meets the design's rule for an MTD)" in text
+    assert "audit verify: trail intact" in text
     with sqlite3.connect(tmp_path / "cartrial-demo.sqlite") as db:
         assert db.execute("select count(*) from subjects").fetchone() == (len(log),)
-        signers = db.execute("select distinct signer_name, signature_meaning from src_decisions").fetchall()
-        infusions = db.execute("select count(*) from infusions").fetchone()[0]
-    assert signers == [("SRC chair", "approved")]
-    assert f"│ infused                      │ {infusions:>2} │" in result.stdout
+        signed = db.execute(
+            "select action, follows_recommendation, signer_name from src_decisions"
+        ).fetchall()
+        assert db.execute("select count(*) from infusions").fetchone() == (6,)
+    assert signed[-1] == ("stop", False, "SRC chair")
+    assert all(follows for _, follows, _ in signed[:-1])
+    assert "│ infused                      │  6 │" in result.stdout
+
+
+def test_a_study_ends_when_the_pool_runs_out(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'small.sqlite'}"
+    # the first 25 candidates of a pool each carry a defect: 27 cannot fill a cohort of three
+    run = run_study(url, StudyOptions(select_scenario("registered-safe", 4), pool_size=27), lambda _: None)
+    consort = dict(run.summary.consort)
+    assert consort["screened"] == 27 and consort["eligible"] < 3
+    assert run.summary.end_reason == "the candidate pool is exhausted before the cohort could be filled"
+    assert [d.action for d in run.summary.decisions] == ["stay"]
+    assert run.summary.audit_problems == ()
 
 
 @pytest.fixture(scope="module")

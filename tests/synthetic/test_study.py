@@ -47,16 +47,22 @@ def test_the_safety_core_finds_exactly_the_drawn_dlts_by_the_drawn_rule(version:
 def test_an_interim_record_knows_only_what_happened_by_then() -> None:
     protocol = embedded_protocol()
     rules = compile_dlt_rules(protocol.dlt)
-    cut_off = INFUSION + timedelta(days=2)
-    for number in range(1, 41):
-        subject = simulate_subject(3, number, f"X{number}", protocol, 4, COIN, INFUSION)
-        record = safety_record(subject, cut_off)
-        naive_cut_off = cut_off.replace(tzinfo=None)
-        assert all(event.last_recorded <= naive_cut_off for event in record.adverse_events)
-        assert len(record.adverse_events) <= len(subject.adverse_events)
-        # two days in, no rule about the window's end or a 72-hour course can be decided against the subject
-        if adjudicate_dlt(record, rules).status == "dlt":
-            assert adjudicate_dlt(record, rules).rule == "crs-grade4"
+    subjects = (simulate_subject(3, n, f"X{n}", protocol, 4, COIN, INFUSION) for n in range(1, 200))
+    subject = next(s for s in subjects if s.dlt_rule == "cytopenia-grade4-beyond-window")
+    day_7 = INFUSION + timedelta(days=7)
+    interim = safety_record(subject, day_7)
+    assert all(event.last_recorded <= day_7.replace(tzinfo=None) for event in interim.adverse_events)
+    # grade 4 neutropenia on day 7: the rule about the window's end cannot be decided yet
+    verdict = adjudicate_dlt(interim, rules)
+    assert (verdict.status, verdict.rule, verdict.evaluable) == ("pending", subject.dlt_rule, None)
+    window_end = INFUSION + timedelta(days=protocol.dlt.window_days)
+    assert adjudicate_dlt(safety_record(subject, window_end), rules).status == "pending"
+    after = adjudicate_dlt(safety_record(subject, window_end + timedelta(hours=1)), rules)
+    assert (after.status, after.rule, after.dlt_at) == (
+        "dlt",
+        subject.dlt_rule,
+        window_end.replace(tzinfo=None),
+    )
 
 
 def test_same_seed_same_subject_other_seed_other_subject() -> None:
