@@ -73,6 +73,20 @@ SITES = (
     ("S02", "Site 02 (virtual)"),
     ("S03", "Site 03 (virtual)"),
 )
+# username, the name shown with signatures and records, role, site
+STAFF: tuple[tuple[str, str, Role, str | None], ...] = (
+    *(
+        (f"{prefix}-{site.lower()}", f"{title} {site}", role, site)
+        for site, _ in SITES
+        for prefix, title, role in (
+            ("inv", "Investigator", Role.INVESTIGATOR),
+            ("coo", "Coordinator", Role.COORDINATOR),
+        )
+    ),
+    ("src-chair", "SRC chair", Role.SRC_MEMBER, None),
+    ("statistician", "Study statistician", Role.STATISTICIAN, None),
+    ("monitor", "Study monitor", Role.MONITOR, None),
+)
 
 # Conduct assumptions (clinical.md §11 gives the flow, not these durations): enrollment the day after an
 # eligible screening, leukapheresis a few days later, three weeks of manufacturing from leukapheresis to
@@ -199,7 +213,7 @@ class StudyOptions:
 def prepare_database(url: str, overwrite: bool) -> None:
     """A new, empty SQLite file at `url`: an existing one is removed only when `overwrite`, else refused.
 
-    Other databases (PostgreSQL) must be empty; the setup finds out (a site that exists already).
+    Other databases (PostgreSQL) must be empty: the setup is refused if an account exists already.
     """
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
@@ -218,7 +232,6 @@ def prepare_database(url: str, overwrite: bool) -> None:
 
 @dataclass
 class _Subject:
-    id: int
     label: str
     site: str
     cohort: int = 0
@@ -284,12 +297,14 @@ class _Study:
         moment = datetime.combine(day, time(hour, int(self.clock_rng.integers(0, 60))), tzinfo=UTC)
         return max(moment, self.now + timedelta(hours=1))
 
-    def draw_days(self, bounds: tuple[int, int]) -> int:
+    def draw(self, bounds: tuple[int, int]) -> int:
+        """A whole number drawn uniformly from `bounds`, both ends included."""
         return int(self.clock_rng.integers(bounds[0], bounds[1] + 1))
 
-    def schedule(self, at: datetime, what: str, subject: int = 0) -> None:
+    def schedule(self, at: datetime, what: str, target: int = 0) -> None:
+        """Run `on_<what>(target)` at `at` (a subject id, or a cohort number); ties run in order scheduled."""
         self.sequence += 1
-        heapq.heappush(self.queue, (at, self.sequence, what, subject))
+        heapq.heappush(self.queue, (at, self.sequence, what, target))
 
     def label(self, level: int) -> str:
         dose = self.protocol.dose_level(level)
@@ -298,44 +313,40 @@ class _Study:
     # setup
 
     def set_up(self) -> None:
+        """Protocols, the administrator, the sites and their staff: one service call per transaction."""
         with self.uow() as uow:
             active = prepare_store(uow, self.now)
+            uow.commit()
+        with self.uow() as uow:
             add_user(
                 uow, SYSTEM_ACTOR, "admin", "Study administrator", DEMO_PASSWORD, Role.ADMIN, None, self.now
             )
             uow.commit()
-        admin = self.log_in("admin")
-        with self.uow() as uow:
-            actor = require(admin, Permission.MANAGE_ACCOUNTS)
-            if self.options.protocol_version is not None:
-                ref = embedded_protocol(self.options.protocol_version).ref
-                if ref != active:
+        actor = require(self.log_in("admin"), Permission.MANAGE_ACCOUNTS)
+        if self.options.protocol_version is not None:
+            ref = embedded_protocol(self.options.protocol_version).ref
+            if ref != active:
+                with self.uow() as uow:
                     activate_protocol(uow, actor, ref, "the demo runs this version", self.now)
-                    active = ref
-            for site_id, name in SITES:
+                    uow.commit()
+                active = ref
+        for site_id, name in SITES:
+            with self.uow() as uow:
                 add_site(uow, actor, site_id, name, self.now)
-                for role, title in ((Role.INVESTIGATOR, "Investigator"), (Role.COORDINATOR, "Coordinator")):
-                    username = f"{role.value[:3]}-{site_id.lower()}"
-                    display = f"{title} {site_id}"
-                    add_user(uow, actor, username, display, DEMO_PASSWORD, role, site_id, self.now)
-            for username, display, role in (
-                ("src-chair", "SRC chair", Role.SRC_MEMBER),
-                ("statistician", "Study statistician", Role.STATISTICIAN),
-                ("monitor", "Study monitor", Role.MONITOR),
-            ):
-                add_user(uow, actor, username, display, DEMO_PASSWORD, role, None, self.now)
+                uow.commit()
+        for username, display, role, site in STAFF:
+            with self.uow() as uow:
+                add_user(uow, actor, username, display, DEMO_PASSWORD, role, site, self.now)
+                uow.commit()
+            if role is not Role.MONITOR:  # the monitor reads the finished study; the others act in it
+                self.log_in(username)
+        with self.uow() as uow:
             self.protocol = stored_protocol(uow, active)
-            uow.commit()
-        for site_id, _ in SITES:
-            self.log_in(f"inv-{site_id.lower()}")
-            self.log_in(f"coo-{site_id.lower()}")
-        self.log_in("src-chair")
-        self.log_in("statistician")
         design = self.protocol.design
         self.tell(
             "setup",
-            f"{self.protocol.ref}: {len(SITES)} sites, 10 accounts; design {design.name}, cohorts of "
-            f"{design.cohort_size}; scenario {self.options.scenario.name} "
+            f"{self.protocol.ref}: {len(SITES)} sites, {len(STAFF) + 1} accounts; design {design.name}, "
+            f"cohorts of {design.cohort_size}; scenario {self.options.scenario.name} "
             f"(true DLT rates {', '.join(f'{p:g}' for p in self.options.scenario.dlt_probabilities)})",
         )
 
@@ -351,9 +362,9 @@ class _Study:
     def run(self) -> None:
         self.schedule(self.later(1), "src")
         while self.queue:
-            at, _, what, subject = heapq.heappop(self.queue)
+            at, _, what, target = heapq.heappop(self.queue)
             self.now = at
-            getattr(self, f"on_{what}")(subject)
+            getattr(self, f"on_{what}")(target)
         if not self.end_reason:
             self.end_reason = "the candidate pool is exhausted before the cohort could be filled"
             self.tell("end", f"Study ends: {self.end_reason}")
@@ -418,13 +429,13 @@ class _Study:
         verdict = outcome.result.verdict
         if verdict is Verdict.ELIGIBLE:
             cohort.eligible_found += 1
-            self.subjects[outcome.subject_id] = _Subject(outcome.subject_id, outcome.screening_id, site)
+            self.subjects[outcome.subject_id] = _Subject(outcome.screening_id, site)
             self.schedule(self.later(ENROLLMENT_DELAY_DAYS), "enroll", outcome.subject_id)
         failed = ", ".join(c.id for c in outcome.result.failed)
         detail = f" ({failed})" if failed else ""
         self.tell("screen", f"{site} screens {outcome.screening_id}: {verdict.value}{detail}")
         if cohort.eligible_found < cohort.size:
-            gap = timedelta(hours=self.draw_days(SCREENING_GAP_HOURS))
+            gap = timedelta(hours=self.draw(SCREENING_GAP_HOURS))
             self.schedule(self.now + gap, "screen", cohort_number)
 
     def on_enroll(self, subject_id: int) -> None:
@@ -450,7 +461,7 @@ class _Study:
             f"{subject.label} enrolled: cohort {number}, slot {enrollment.slot}, "
             f"{self.label(enrollment.dose_level)}",
         )
-        self.schedule(self.later(self.draw_days(LEUKAPHERESIS_DELAY_DAYS)), "leukapheresis", subject_id)
+        self.schedule(self.later(self.draw(LEUKAPHERESIS_DELAY_DAYS)), "leukapheresis", subject_id)
 
     def milestone(self, subject_id: int, status: SubjectStatus) -> None:
         subject = self.subjects[subject_id]
@@ -536,7 +547,7 @@ class _Study:
         cohort = self.cohorts[subject.cohort]
         cohort.assessed += 1
         if cohort.assessed == cohort.size:
-            self.schedule(self.later(self.draw_days(SRC_MEETING_DELAY_DAYS)), "src", cohort.number)
+            self.schedule(self.later(self.draw(SRC_MEETING_DELAY_DAYS)), "src", cohort.number)
 
     # the end
 
