@@ -1,6 +1,7 @@
 """CRM with dfcrm's conventions: posterior by quadrature against adaptive integration, getprior, rules."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -134,3 +135,17 @@ def test_calibrated_skeleton_and_bad_settings() -> None:
         build_design(crm(skeleton=(0.1, 0.3, 0.2, 0.4)))
     with pytest.raises(InputError, match="model"):
         build_design(crm(model="probit"))
+
+
+def test_dfcrm_coherence_after_a_toxic_cohort() -> None:
+    # skeleton well below the target: the model wants to go up after 1/3 at dose 2 ...
+    low = crm(skeleton=(0.01, 0.02, 0.04, 0.08))
+    after_dlt = outcomes("1NNN 2NTN")
+    assert build_design(low).decide(after_dlt).next_dose == 2  # ... but 1/3 >= 0.25: no escalation
+    free = build_design(replace(low, coherent_escalation=False)).decide(after_dlt)
+    assert free.next_dose == 3
+    assert build_design(low).decide(outcomes("1NNN 2NNN")).next_dose == 3
+
+
+def test_cutoff_one_turns_the_safety_stop_off() -> None:
+    assert not build_design(crm(cutoff_eli=1.0)).decide(outcomes("1TTT")).stop

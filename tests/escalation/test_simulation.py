@@ -1,5 +1,7 @@
 """The compiled simulator against exact enumeration (3+3) and against the pure designs, replayed."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -33,7 +35,11 @@ def replay(
             y[dose - 1] += int(np.searchsorted(cdf[dose - 1], draw))
             if i == len(row) - 1:
                 break
-            decision = design.decide(outcomes_from_counts(tuple(n), tuple(y), dose))
+            count = int(np.searchsorted(cdf[dose - 1], draw))
+            recent = (1,) * count + (0,) * (size - count)
+            decision = design.decide(
+                replace(outcomes_from_counts(tuple(n), tuple(y), dose), recent_dlts=recent)
+            )
             if decision.stop or decision.next_dose is None:
                 break
             dose = decision.next_dose

@@ -11,6 +11,7 @@ from cartrial.escalation.designs.boin import make_boin_design
 from cartrial.escalation.designs.crm import (
     CRM_LOGISTIC_INTERCEPT,
     CRM_PRIOR_VARIANCE,
+    Crm,
     CrmModel,
     CrmModelName,
     calculate_skeleton,
@@ -76,6 +77,7 @@ class DesignSettings:
     intercept: float = CRM_LOGISTIC_INTERCEPT
     window_days: float = DEFAULT_DLT_WINDOW_DAYS
     max_pending_fraction: float = MAX_PENDING_FRACTION
+    coherent_escalation: bool = True
 
 
 PARAMETER_TYPES: dict[str, type] = {
@@ -96,6 +98,7 @@ PARAMETER_TYPES: dict[str, type] = {
     "prior_var": float,
     "intercept": float,
     "max_pending_fraction": float,
+    "coherent_escalation": bool,
 }
 
 
@@ -172,7 +175,11 @@ def validate_settings(settings: DesignSettings) -> None:
             "target",
             f"a DLT probability must lie in (0, 1), got {settings.target}",
         ),
-        (0 < settings.cutoff_eli < 1, "cutoff_eli", f"must lie in (0, 1), got {settings.cutoff_eli}"),
+        (
+            0 < settings.cutoff_eli <= 1,
+            "cutoff_eli",
+            f"must lie in (0, 1] (1: never), got {settings.cutoff_eli}",
+        ),
         (0 <= settings.offset < 0.5, "offset", f"must lie in [0, 0.5), got {settings.offset}"),
         (settings.n_earlystop >= 1, "n_earlystop", f"must be at least 1, got {settings.n_earlystop}"),
     ]
@@ -227,6 +234,24 @@ def make_interval_core(settings: DesignSettings) -> IntervalDesign:
     return make_i3plus3_design(k, start, target, settings.epsilon1, settings.epsilon2)
 
 
+def make_crm(settings: DesignSettings) -> Crm:
+    """The CRM or TITE-CRM core of the settings (no pending-patient rule), grid included.
+
+    TITE-CRM has no coherence restriction, as dfcrm's titesim.
+    """
+    assert settings.target is not None  # validate_settings guarantees it
+    tite = settings.design == "tite-crm"
+    return make_crm_design(
+        settings.n_doses,
+        settings.start_dose,
+        settings.target,
+        make_crm_model(settings),
+        settings.cutoff_eli,
+        settings.window_days if tite else None,
+        settings.cohort_size if settings.coherent_escalation and not tite else None,
+    )
+
+
 def build_design(settings: DesignSettings) -> Design:
     """The configured design with its rules stacked in R's order of precedence."""
     validate_settings(settings)
@@ -235,16 +260,8 @@ def build_design(settings: DesignSettings) -> Design:
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
     elif settings.design in ("crm", "tite-crm"):
-        assert settings.target is not None  # validate_settings guarantees it
         tite = settings.design == "tite-crm"
-        crm = make_crm_design(
-            settings.n_doses,
-            settings.start_dose,
-            settings.target,
-            make_crm_model(settings),
-            settings.cutoff_eli,
-            settings.window_days if tite else None,
-        )
+        crm = make_crm(settings)
         design = (
             SuspendWhenTooManyPending(crm, settings.max_pending_fraction)
             if tite

@@ -32,6 +32,9 @@ class DoseOutcomes:
     efficacies: tuple[int | None, ...] = ()
     pending_followup: tuple[tuple[float | None, ...], ...] = ()
     """Per dose, the days of follow-up of each pending patient (None where not recorded)."""
+    recent_dlts: tuple[int, ...] = ()
+    """DLT (1) or not (0), in order, of the latest patients with known outcomes, all at the current
+    dose (the trailing run); empty when the order is not known."""
 
     @property
     def n_doses(self) -> int:

@@ -39,7 +39,9 @@ def _add_cohort(outcomes: DoseOutcomes, dose: int, size: int, dlts: int) -> Dose
     toxic = list(outcomes.dlts)
     treated[dose - 1] += size
     toxic[dose - 1] += dlts
-    return replace(outcomes, treated=tuple(treated), dlts=tuple(toxic), current_dose=dose)
+    run = outcomes.recent_dlts if outcomes.current_dose == dose else ()
+    recent = (*run, *(1,) * dlts, *(0,) * (size - dlts))
+    return replace(outcomes, treated=tuple(treated), dlts=tuple(toxic), current_dose=dose, recent_dlts=recent)
 
 
 def calculate_pathways(

@@ -22,12 +22,12 @@ from cartrial.errors import InputError
 from cartrial.escalation.configure import (
     DesignSettings,
     build_design,
-    make_crm_model,
+    make_crm,
     make_interval_core,
     select_mtd,
     validate_settings,
 )
-from cartrial.escalation.designs.crm import CRM_SAFETY_MIN_N, Crm, make_crm_design
+from cartrial.escalation.designs.crm import CRM_SAFETY_MIN_N, Crm
 from cartrial.escalation.designs.interval import tabulate_signals
 from cartrial.escalation.designs.threeplusthree import THREE_PLUS_THREE_COHORT
 from cartrial.escalation.rules import calculate_elimination_count
@@ -338,6 +338,7 @@ def _simulate_crm(
     target: float,
     safety_cutoff: float,
     safety_min_n: int,
+    coherent: bool,
     selected: NDArray[np.int64],
     patients: NDArray[np.int64],
     dlts: NDArray[np.int64],
@@ -377,7 +378,8 @@ def _simulate_crm(
             if i == n_cohorts - 1:
                 break
             best = _crm_select(mean, labels, logistic, intercept, target)
-            d = min(best, d + 1)
+            # dfcrm's coherence: no escalation right after a cohort with DLT rate >= target.
+            d = min(best, d if coherent and tox / cohort_size >= target else d + 1)
         selected[t] = -1 if stopped else _crm_select(mean, labels, logistic, intercept, target)
 
 
@@ -420,13 +422,7 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
         return _Plan(settings, cdf, empty, empty[0], empty[0])
     if settings.design == "crm":
         assert settings.target is not None  # validate_settings guarantees it
-        crm = make_crm_design(
-            settings.n_doses,
-            settings.start_dose,
-            settings.target,
-            make_crm_model(settings),
-            settings.cutoff_eli,
-        )
+        crm = make_crm(settings)
         size = settings.cohort_size
         tox = np.arange(size + 1)[None, :, None]
         p_grid = np.exp(crm.grid.log_p).T[:, None, :]
@@ -486,6 +482,7 @@ def _run(plan: _Plan, u: NDArray[np.float64]) -> TrialResults:
             crm.target,
             crm.safety_cutoff,
             CRM_SAFETY_MIN_N,
+            crm.coherent_cohort is not None,
             selected,
             patients,
             dlts,

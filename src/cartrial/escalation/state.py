@@ -64,6 +64,12 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
     current = state.current_dose
     if current is None and state.patients:
         current = state.patients[-1].dose_level
+    recent: list[int] = []
+    for p in reversed(state.patients):
+        if p.dose_level != current:
+            break
+        if p.dlt != "pending":
+            recent.append(int(p.dlt == "yes"))
     return DoseOutcomes(
         treated=tuple(treated),
         dlts=tuple(dlts),
@@ -71,6 +77,7 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
         current_dose=current,
         efficacies=tuple(efficacies),
         pending_followup=tuple(tuple(days) for days in followup),
+        recent_dlts=tuple(reversed(recent)),
     )
 
 

@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cartrial.errors import InputError
-from cartrial.escalation.configure import DesignSettings, make_crm_model, validate_settings
-from cartrial.escalation.designs.crm import CRM_SAFETY_MIN_N, make_crm_design
+from cartrial.escalation.configure import DesignSettings, make_crm, validate_settings
+from cartrial.escalation.designs.crm import CRM_SAFETY_MIN_N
 from cartrial.escalation.simulation import TRIALS_PER_BLOCK, OperatingCharacteristics
 
 Accrual = Literal["fixed", "poisson"]
@@ -221,9 +221,7 @@ def simulate_tite_trials(
     if not accrual_days > 0:
         raise InputError.single("simulate", "accrual_days", f"must be positive, got {accrual_days}")
     assert settings.target is not None  # validate_settings guarantees it
-    crm = make_crm_design(
-        settings.n_doses, settings.start_dose, settings.target, make_crm_model(settings), settings.cutoff_eli
-    )
+    crm = make_crm(settings)
     grid = crm.grid
     prior = np.exp(grid.log_weight - grid.log_weight.max())
     n_trials = u.shape[0]

@@ -223,6 +223,8 @@ class Crm:
     grid: QuadratureGrid
     window_days: float | None = None
     """Set for TITE-CRM: the DLT window that turns follow-up days into weights."""
+    coherent_cohort: int | None = None
+    """Set for dfcrm's coherence restriction: the size of the last cohort it looks at."""
 
     @property
     def name(self) -> str:
@@ -263,9 +265,15 @@ class Crm:
             return Decision(self.name, "stop", None, reason, tuple(range(1, self.n_doses + 1)), details)
         best = select_crm_dose(post.posterior_toxicity, self.target)
         next_dose = min(best, current + 1)
+        last = outcomes.recent_dlts[-self.coherent_cohort :] if self.coherent_cohort else ()
+        coherent_cap = bool(last) and sum(last) / len(last) >= self.target
+        if coherent_cap:
+            next_dose = min(next_dose, current)
         closest = post.posterior_toxicity[best - 1]
         reason = f"dose {best} has posterior toxicity {closest:.4f}, closest to {self.target:g}"
-        if next_dose != best:
+        if coherent_cap and best > current:
+            reason += f"; the last cohort had DLT rate >= {self.target:g}: no escalation (coherence)"
+        elif next_dose != best:
             reason += f"; no skipping: dose {next_dose}"
         return Decision(self.name, action_between(current, next_dose), next_dose, reason, (), details)
 
@@ -288,10 +296,20 @@ def make_crm_design(
     model: CrmModel,
     safety_cutoff: float,
     window_days: float | None = None,
+    coherent_cohort: int | None = None,
 ) -> Crm:
     """A CRM (TITE-CRM when `window_days` is given) with its quadrature grid computed once."""
     if len(model.skeleton) != n_doses:
         raise InputError.single(
             "design", "skeleton", f"{len(model.skeleton)} values for {n_doses} dose levels"
         )
-    return Crm(n_doses, start_dose, target, model, safety_cutoff, make_quadrature_grid(model), window_days)
+    return Crm(
+        n_doses,
+        start_dose,
+        target,
+        model,
+        safety_cutoff,
+        make_quadrature_grid(model),
+        window_days,
+        coherent_cohort,
+    )
