@@ -24,7 +24,7 @@ from cartrial.clinical.tristate import at_least
 from cartrial.clinical.units import format_decimal
 from cartrial.eligibility.dates import add_months, age_in_years
 from cartrial.eligibility.facts import RecordFacts, format_limit, medications_with_names, window_start
-from cartrial.eligibility.record import ClassificationFindings, SerologyResult
+from cartrial.eligibility.record import ClassificationFindings, Medication, SerologyResult
 from cartrial.eligibility.regimen import courses, dose_on, is_standard_regimen_drug, run_start
 from cartrial.eligibility.result import CriterionResult, Finding, combine, combine_shared, found, unknown
 
@@ -188,18 +188,15 @@ def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
     cid = "inc-4-corticosteroid"
     record, params = facts.record, facts.params
     if record.medications is None:
-        return combine(cid, "inclusion", title, (unknown("medications"),), "all")
+        return combine_shared(cid, "inclusion", title, (unknown("medications"),), "all")
     screening = record.screening_date
-    glucocorticoids = [
-        m
-        for m, systemic in zip(record.medications, facts.systemic_glucocorticoid, strict=True)
-        if systemic and m.start_date <= screening
-    ]
-    undosed = [
-        f"medications.{i}.dose"
-        for i, (m, systemic) in enumerate(zip(record.medications, facts.systemic_glucocorticoid, strict=True))
-        if systemic and m.start_date <= screening and m.dose is None
-    ]
+    glucocorticoids: list[Medication] = []
+    undosed: list[str] = []
+    for i, (m, systemic) in enumerate(zip(record.medications, facts.systemic_glucocorticoid, strict=True)):
+        if systemic and m.start_date <= screening:
+            glucocorticoids.append(m)
+            if m.dose is None:
+                undosed.append(f"medications.{i}.dose")
     if undosed:
         return combine(cid, "inclusion", title, (unknown(*undosed),), "all")
     segments = facts.steroid_segments
@@ -213,7 +210,7 @@ def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
             "a patient on no oral glucocorticoid meets this criterion (setting)",
             params.no_oral_steroid_meets_steroid_criterion,
         )
-        return combine(cid, "inclusion", title, (finding,), "all")
+        return combine_shared(cid, "inclusion", title, (finding,), "all")
     dose = dose_on(segments, screening)
     with_immunosuppressant = _on_immunosuppressant(facts)
     minimum = None if with_immunosuppressant else params.prednisone_min_mg_per_day
