@@ -38,10 +38,13 @@ def test_demo_runs_a_study_into_its_own_database(tmp_path: Path, monkeypatch: py
     assert "│ infused                      │  6 │" in result.stdout
 
 
-def test_a_study_ends_when_the_pool_runs_out(tmp_path: Path) -> None:
+def test_an_amended_study_ends_when_the_pool_runs_out(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'small.sqlite'}"
     # the first 25 candidates of a pool each carry a defect: 27 cannot fill a cohort of three
-    run = run_study(url, StudyOptions(select_scenario("registered-safe", 4), pool_size=27), lambda _: None)
+    options = StudyOptions(select_scenario("registered-safe", 4), protocol_version="2.0", pool_size=27)
+    run = run_study(url, options, lambda _: None)
+    assert run.summary.protocol_ref == "relma-cel-sle-phase1@2.0"  # the amendment, activated for the study
+    assert {r.protocol for r in run.screenings} == {"relma-cel-sle-phase1@2.0"}
     consort = dict(run.summary.consort)
     assert consort["screened"] == 27 and consort["eligible"] < 3
     assert run.summary.end_reason == "the candidate pool is exhausted before the cohort could be filled"

@@ -42,7 +42,12 @@ from cartrial.services.dosing import (
 )
 from cartrial.services.errors import ConflictError
 from cartrial.services.lifecycle import SubjectStatus
-from cartrial.services.protocols import activate_protocol, prepare_store, stored_protocol
+from cartrial.services.protocols import (
+    activate_protocol,
+    current_protocol_ref,
+    prepare_store,
+    stored_protocol,
+)
 from cartrial.services.screening import screen_candidate
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import SYSTEM_ACTOR, verify_chain
@@ -326,10 +331,11 @@ class _Study:
         if self.options.protocol_version is not None:
             ref = embedded_protocol(self.options.protocol_version).ref
             if ref != active:
+                # the active version is the one activated last: not in the same instant as the first
+                self.now += timedelta(minutes=1)
                 with self.uow() as uow:
                     activate_protocol(uow, actor, ref, "the demo runs this version", self.now)
                     uow.commit()
-                active = ref
         for site_id, name in SITES:
             with self.uow() as uow:
                 add_site(uow, actor, site_id, name, self.now)
@@ -340,8 +346,8 @@ class _Study:
                 uow.commit()
             if role is not Role.MONITOR:  # the monitor reads the finished study; the others act in it
                 self.log_in(username)
-        with self.uow() as uow:
-            self.protocol = stored_protocol(uow, active)
+        with self.uow() as uow:  # the version the services use from now on
+            self.protocol = stored_protocol(uow, current_protocol_ref(uow))
         design = self.protocol.design
         self.tell(
             "setup",
