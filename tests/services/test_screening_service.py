@@ -105,3 +105,16 @@ def test_correction_is_a_new_version_with_a_reason(study: Study) -> None:
         last = uow.session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc())).scalars().first()
         assert last is not None and last.reason == "transplant history taken"
         assert verify_chain(uow.session)[1] == ()
+
+
+def test_an_activation_in_the_same_instant_still_takes_effect(study: Study) -> None:
+    from cartrial.services.protocols import activate_protocol, current_protocol_ref
+    from cartrial.store.audit import SYSTEM_ACTOR
+
+    with study.uow() as uow:
+        activate_protocol(uow, SYSTEM_ACTOR, "relma-cel-sle-phase1@2.0", "amendment", NOW)
+        uow.commit()
+    with study.uow() as uow:
+        assert current_protocol_ref(uow) == "relma-cel-sle-phase1@2.0"
+        activate_protocol(uow, SYSTEM_ACTOR, "relma-cel-sle-phase1@1.0", "back", NOW)
+        assert current_protocol_ref(uow) == "relma-cel-sle-phase1@1.0"

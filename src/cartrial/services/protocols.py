@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cartrial.data import (
     embedded_protocol,
@@ -19,6 +19,7 @@ from cartrial.services.errors import ConflictError, NotFoundError
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import SYSTEM_ACTOR, Actor, Change, append_audit
 from cartrial.store.models import ProtocolVersion
+from cartrial.store.times import as_utc
 
 
 def sha256_text(text: str) -> str:
@@ -75,7 +76,11 @@ def activate_protocol(uow: UnitOfWork, actor: Actor, ref: str, reason: str, now:
     if row is None:
         raise NotFoundError(f"no protocol version {ref!r} in the store")
     previous = current_protocol_ref(uow) if _any_active(uow) else None
-    row.activated_at = now
+    latest = uow.session.execute(select(func.max(ProtocolVersion.activated_at))).scalar()
+    # Activations are ordered by time; one in the same instant as the last still comes after it.
+    row.activated_at = (
+        now if latest is None or as_utc(latest) < now else as_utc(latest) + timedelta(microseconds=1)
+    )
     append_audit(
         uow.session,
         actor,
