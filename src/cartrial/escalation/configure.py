@@ -16,7 +16,6 @@ from cartrial.escalation.designs.crm import (
     CrmModelName,
     calculate_skeleton,
     make_crm_design,
-    select_crm_dose,
 )
 from cartrial.escalation.designs.i3plus3 import make_i3plus3_design
 from cartrial.escalation.designs.interval import IntervalDesign
@@ -32,6 +31,8 @@ from cartrial.escalation.rules import (
     ELIMINATION_CUTOFF,
     EXTRA_SAFE_OFFSET,
     MAX_PENDING_FRACTION,
+    CoherentEscalation,
+    DontSkipDoses,
     EliminateToxicDoses,
     StopAtMaxN,
     StopAtNAtDose,
@@ -235,10 +236,7 @@ def make_interval_core(settings: DesignSettings) -> IntervalDesign:
 
 
 def make_crm(settings: DesignSettings) -> Crm:
-    """The CRM or TITE-CRM core of the settings (no pending-patient rule), grid included.
-
-    TITE-CRM has no coherence restriction, as dfcrm's titesim.
-    """
+    """The CRM or TITE-CRM core of the settings (no pending-patient rule), grid included."""
     assert settings.target is not None  # validate_settings guarantees it
     tite = settings.design == "tite-crm"
     return make_crm_design(
@@ -248,7 +246,6 @@ def make_crm(settings: DesignSettings) -> Crm:
         make_crm_model(settings),
         settings.cutoff_eli,
         settings.window_days if tite else None,
-        settings.cohort_size if settings.coherent_escalation and not tite else None,
     )
 
 
@@ -260,8 +257,12 @@ def build_design(settings: DesignSettings) -> Design:
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
     elif settings.design in ("crm", "tite-crm"):
+        assert settings.target is not None  # validate_settings guarantees it
         tite = settings.design == "tite-crm"
-        crm = make_crm(settings)
+        # dfcrm crmsim's restrictions; titesim applies no skipping only.
+        crm: Design = DontSkipDoses(make_crm(settings))
+        if settings.coherent_escalation and not tite:
+            crm = CoherentEscalation(crm, settings.target, settings.cohort_size)
         design = (
             SuspendWhenTooManyPending(crm, settings.max_pending_fraction)
             if tite
@@ -290,13 +291,10 @@ def select_mtd(outcomes: DoseOutcomes, settings: DesignSettings) -> MtdSelection
         mtd = select_three_plus_three_mtd(outcomes, variant)
         return MtdSelection(mtd, (), calculate_isotonic_estimates(outcomes, settings.target))
     if settings.design in ("crm", "tite-crm"):
-        decision = build_design(settings).decide(replace(outcomes, current_dose=outcomes.n_doses))
+        # dfcrm's final `mtd`: the model's recommendation on all the data, without the restrictions.
+        decision = make_crm(settings).decide(replace(outcomes, current_dose=outcomes.n_doses))
         estimates = calculate_isotonic_estimates(outcomes, settings.target)
-        if decision.stop:
-            return MtdSelection(None, decision.eliminated, estimates)
-        posterior = decision.details["posterior_toxicity"]
-        assert settings.target is not None
-        return MtdSelection(select_crm_dose(posterior, settings.target), (), estimates)
+        return MtdSelection(decision.next_dose, decision.eliminated, estimates)
     assert settings.target is not None  # validate_settings guarantees it
     return select_boin_mtd(
         outcomes, settings.target, settings.cutoff_eli, settings.extra_safe, settings.offset

@@ -227,6 +227,34 @@ class DontSkipDoses(_Wrapper):
 
 
 @dataclass(frozen=True, slots=True)
+class CoherentEscalation(_Wrapper):
+    """dfcrm crmsim's coherence: no escalation right after a cohort whose DLT rate is >= target.
+
+    The last cohort is the last `cohort_size` patients with known outcomes at the current dose
+    (`DoseOutcomes.recent_dlts`); with no known order the rule does not apply.
+    """
+
+    target: float = 0.3
+    cohort_size: int = 3
+
+    def decide(self, outcomes: DoseOutcomes) -> Decision:
+        decision = self.parent.decide(outcomes)
+        current = outcomes.current_dose
+        last = outcomes.recent_dlts[-self.cohort_size :]
+        if current is None or decision.next_dose is None or decision.next_dose <= current or not last:
+            return decision
+        rate = sum(last) / len(last)
+        if rate < self.target:
+            return decision
+        return replace(
+            decision,
+            action="stay",
+            next_dose=current,
+            reason=f"{decision.reason}; last cohort's DLT rate {rate:.3f} >= {self.target:g}: no escalation",
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SuspendWhenTooManyPending(_Wrapper):
     """Time-to-event designs decide with pending patients, but suspend accrual while the pending
     patients at the current dose are more than `max_fraction` of all treated there."""

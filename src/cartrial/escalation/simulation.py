@@ -482,7 +482,7 @@ def _run(plan: _Plan, u: NDArray[np.float64]) -> TrialResults:
             crm.target,
             crm.safety_cutoff,
             CRM_SAFETY_MIN_N,
-            crm.coherent_cohort is not None,
+            settings.coherent_escalation,
             selected,
             patients,
             dlts,

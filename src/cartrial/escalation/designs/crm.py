@@ -209,7 +209,8 @@ CRM_SAFETY_MIN_N = 3
 
 @dataclass(frozen=True, slots=True)
 class Crm:
-    """The CRM's decision: the dose closest to the target, never more than one level above the current.
+    """The CRM's recommendation: the dose closest to the target (dfcrm `crm`'s `mtd`), unrestricted;
+    `DontSkipDoses` and `CoherentEscalation` (rules) add dfcrm crmsim's restrictions.
 
     Safety stop: when at least three patients have had dose 1 and Pr(p_1 > target | data) exceeds
     `safety_cutoff`, the trial stops with no dose selected.
@@ -223,8 +224,6 @@ class Crm:
     grid: QuadratureGrid
     window_days: float | None = None
     """Set for TITE-CRM: the DLT window that turns follow-up days into weights."""
-    coherent_cohort: int | None = None
-    """Set for dfcrm's coherence restriction: the size of the last cohort it looks at."""
 
     @property
     def name(self) -> str:
@@ -264,18 +263,9 @@ class Crm:
             )
             return Decision(self.name, "stop", None, reason, tuple(range(1, self.n_doses + 1)), details)
         best = select_crm_dose(post.posterior_toxicity, self.target)
-        next_dose = min(best, current + 1)
-        last = outcomes.recent_dlts[-self.coherent_cohort :] if self.coherent_cohort else ()
-        coherent_cap = bool(last) and sum(last) / len(last) >= self.target
-        if coherent_cap:
-            next_dose = min(next_dose, current)
         closest = post.posterior_toxicity[best - 1]
         reason = f"dose {best} has posterior toxicity {closest:.4f}, closest to {self.target:g}"
-        if coherent_cap and best > current:
-            reason += f"; the last cohort had DLT rate >= {self.target:g}: no escalation (coherence)"
-        elif next_dose != best:
-            reason += f"; no skipping: dose {next_dose}"
-        return Decision(self.name, action_between(current, next_dose), next_dose, reason, (), details)
+        return Decision(self.name, action_between(current, best), best, reason, (), details)
 
 
 def calculate_tite_weight(followup_days: float | None, window_days: float, dose: int) -> float:
@@ -296,7 +286,6 @@ def make_crm_design(
     model: CrmModel,
     safety_cutoff: float,
     window_days: float | None = None,
-    coherent_cohort: int | None = None,
 ) -> Crm:
     """A CRM (TITE-CRM when `window_days` is given) with its quadrature grid computed once."""
     if len(model.skeleton) != n_doses:
@@ -311,5 +300,4 @@ def make_crm_design(
         safety_cutoff,
         make_quadrature_grid(model),
         window_days,
-        coherent_cohort,
     )
