@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import update
 from starlette.exceptions import StarletteDeprecationWarning
 
 from cartrial.api import create_app
@@ -18,7 +19,22 @@ with warnings.catch_warnings():
     # Starlette 1.x prefers the `httpx2` package, which is not a dependency here; httpx still works.
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
-from tests.services.conftest import NOW, PASSWORD, Study, study  # noqa: F401  (the fixture is reused)
+from cartrial.store.models import User
+from tests.services.conftest import NOW, PASSWORD, Study, study
+
+__all__ = [
+    "EXAMPLE",
+    "HOME_SITE",
+    "NOW",
+    "PASSWORD",
+    "ROLES",
+    "Api",
+    "Clock",
+    "Study",
+    "TestClient",
+    "record",
+    "study",
+]
 
 EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "screening" / "eligible.json").read_text())
 ROLES = ("admin", "inv1", "coord2", "src", "stat", "monitor")
@@ -30,11 +46,10 @@ def record(**changes: object) -> dict[str, object]:
     return {**EXAMPLE, **changes}
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with its smallest cost: every API test logs users in, and the production cost (about
-    0.2 s a hash here) would make the suite slow without testing anything more."""
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+# argon2id at its smallest cost: every API test logs users in, and the production cost (about 0.2 s a
+# hash here) would make the suite slow without testing anything more.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+CHEAP_HASH = CHEAP_HASHER.hash(PASSWORD)
 
 
 @dataclass
@@ -73,7 +88,11 @@ class Api:
 
 
 @pytest.fixture
-def api(study: Study) -> Iterator[Api]:  # noqa: F811
+def api(study: Study, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    monkeypatch.setattr(accounts, "_hasher", CHEAP_HASHER)
+    with study.uow() as uow:  # the seeded accounts, the same password hashed at that cost
+        uow.session.execute(update(User).values(password_hash=CHEAP_HASH))
+        uow.commit()
     clock = Clock()
     with TestClient(create_app(study.sessions, clock)) as client:
         yield Api(client, clock, study)

@@ -1,8 +1,10 @@
-"""What every request needs: its unit of work (committed when the endpoint succeeds), the time, the caller."""
+"""What every request needs: the time, the caller's credential, and one unit of work (committed when the
+endpoint's block succeeds)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -35,48 +37,74 @@ class ApiSettings:
     clock: Callable[[], datetime]
 
 
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What an endpoint works with: one unit of work, the request's time, and (if logged in) the caller."""
+
+    uow: UnitOfWork
+    now: datetime
+    principal: Principal
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A request, before any database work: where the study is, its time, and the credential it carried.
+
+    `transaction()` opens the request's one unit of work, committed when the block ends without an
+    exception. The endpoint opens it in its own thread and the transaction ends there: a transaction
+    spread over several of the server's worker threads could hold the database's write lock (SQLite's
+    BEGIN IMMEDIATE, PostgreSQL's row locks) while waiting for a thread that the requests queued behind
+    that lock are occupying.
+    """
+
+    settings: ApiSettings
+    now: datetime
+    token: str | None
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        with UnitOfWork(self.settings.sessions) as uow:
+            yield uow
+            uow.commit()
+
+    @contextmanager
+    def authenticated(self) -> Iterator[Work]:
+        """The transaction, as the caller whose token the request carried (401 if none is valid)."""
+        if not self.token:
+            raise UnauthenticatedError(NOT_LOGGED_IN)
+        with self.transaction() as uow:
+            yield Work(uow, self.now, principal_from_token(uow, self.token, self.now), self.token)
+
+
+NOT_LOGGED_IN = "log in first: send the bearer token or the session cookie"
+
+
 def _settings(request: Request) -> ApiSettings:
     settings: ApiSettings = request.app.state.cartrial
     return settings
 
 
-def _unit_of_work(request: Request) -> Iterator[UnitOfWork]:
-    with UnitOfWork(_settings(request).sessions) as uow:
-        yield uow
-        uow.commit()
+async def _anonymous(request: Request) -> Call:
+    settings = _settings(request)
+    return Call(settings, settings.clock(), None)
 
 
-def _now(request: Request) -> datetime:
-    return _settings(request).clock()
-
-
-# scope="function": the commit runs when the endpoint returns, before the response is sent, so a client
-# never sees success for a change that was not stored.
-Uow = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
-Now = Annotated[datetime, Depends(_now)]
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """The authenticated user and the credential they sent (logout revokes it)."""
-
-    principal: Principal
-    token: str
-
-
-def _caller(
-    uow: Uow,
-    now: Now,
+async def _logged_in(
+    request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
-) -> Caller:
+) -> Call:
     token = bearer.credentials if bearer is not None else cookie
+    # Refused before the body is read, so that a request without credentials learns nothing but 401.
     if not token:
-        raise UnauthenticatedError("log in first: send the bearer token or the session cookie")
-    return Caller(principal_from_token(uow, token, now), token)
+        raise UnauthenticatedError(NOT_LOGGED_IN)
+    settings = _settings(request)
+    return Call(settings, settings.clock(), token)
 
 
-CurrentCaller = Annotated[Caller, Depends(_caller)]
+Anonymous = Annotated[Call, Depends(_anonymous)]
+LoggedIn = Annotated[Call, Depends(_logged_in)]
 
 
 async def _json_text(request: Request) -> str:

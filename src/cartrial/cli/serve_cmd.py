@@ -13,6 +13,7 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="the address to listen on"),
     port: int = typer.Option(8000, min=1, max=65535, help="the port to listen on"),
+    access_log: bool = typer.Option(True, help="log every request (uvicorn's access log)"),
 ) -> None:
     """Bring the database up to date (as `cartrial db upgrade`), then serve the API under /api/v1."""
     from datetime import UTC, datetime
@@ -26,7 +27,12 @@ def serve(
     upgrade()
     engine = make_engine()
     try:
-        uvicorn.run(create_app(session_factory(engine), lambda: datetime.now(UTC)), host=host, port=port)
+        uvicorn.run(
+            create_app(session_factory(engine), lambda: datetime.now(UTC)),
+            host=host,
+            port=port,
+            access_log=access_log,
+        )
     finally:
         engine.dispose()
 

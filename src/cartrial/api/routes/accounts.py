@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cartrial.api import queries
-from cartrial.api.deps import CurrentCaller, Now, Uow
+from cartrial.api.deps import LoggedIn
 from cartrial.api.schemas import SiteCreate, SiteOut, UserCreate, UserOut
 from cartrial.services.access import Permission, require
 from cartrial.services.accounts import add_site, add_user
@@ -14,24 +14,29 @@ router = APIRouter(tags=["accounts"])
 
 
 @router.get("/sites", response_model=list[SiteOut])
-def sites(caller: CurrentCaller, uow: Uow) -> list[SiteOut]:
+def sites(call: LoggedIn) -> list[SiteOut]:
     """Every study site."""
-    return queries.list_sites(uow)
+    with call.authenticated() as work:
+        return queries.list_sites(work.uow)
 
 
 @router.post("/sites", response_model=SiteOut, status_code=201)
-def create_site(body: SiteCreate, caller: CurrentCaller, uow: Uow, now: Now) -> SiteOut:
+def create_site(body: SiteCreate, call: LoggedIn) -> SiteOut:
     """Add a study site (administrators)."""
-    actor = require(caller.principal, Permission.MANAGE_ACCOUNTS)
-    add_site(uow, actor, body.id, body.name, now)
-    return SiteOut(id=body.id, name=body.name, created_at=now)
+    with call.authenticated() as work:
+        actor = require(work.principal, Permission.MANAGE_ACCOUNTS)
+        add_site(work.uow, actor, body.id, body.name, work.now)
+    return SiteOut(id=body.id, name=body.name, created_at=call.now)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
-def create_user(body: UserCreate, caller: CurrentCaller, uow: Uow, now: Now) -> UserOut:
+def create_user(body: UserCreate, call: LoggedIn) -> UserOut:
     """Create an account with one role; investigators and coordinators name their site (administrators)."""
-    actor = require(caller.principal, Permission.MANAGE_ACCOUNTS)
-    user_id = add_user(uow, actor, body.username, body.display_name, body.password, body.role, body.site, now)
+    with call.authenticated() as work:
+        actor = require(work.principal, Permission.MANAGE_ACCOUNTS)
+        user_id = add_user(
+            work.uow, actor, body.username, body.display_name, body.password, body.role, body.site, work.now
+        )
     return UserOut(
         user_id=user_id,
         username=body.username,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cartrial.api.deps import CurrentCaller, Uow
+from cartrial.api.deps import LoggedIn
 from cartrial.api.schemas import AuditVerification, ChainProblemOut
 from cartrial.services.access import Permission, require
 from cartrial.store.audit import verify_chain
@@ -13,10 +13,11 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("/verify", response_model=AuditVerification)
-def verify(caller: CurrentCaller, uow: Uow) -> AuditVerification:
+def verify(call: LoggedIn) -> AuditVerification:
     """Recompute the hash chain; `problems` names each entry edited, deleted or reordered."""
-    require(caller.principal, Permission.VERIFY_AUDIT)
-    checked, problems = verify_chain(uow.session)
+    with call.authenticated() as work:
+        require(work.principal, Permission.VERIFY_AUDIT)
+        checked, problems = verify_chain(work.uow.session)
     return AuditVerification(
         intact=not problems,
         entries=checked,

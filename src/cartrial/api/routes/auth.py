@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from cartrial.api.deps import SESSION_COOKIE, CurrentCaller, Now, Uow
+from cartrial.api.deps import SESSION_COOKIE, Anonymous, LoggedIn
 from cartrial.api.schemas import Login, LoginResult, Me, RoleAt
 from cartrial.services.access import Principal
 from cartrial.services.accounts import (
@@ -29,21 +29,22 @@ def _me(uow: UnitOfWork, principal: Principal) -> Me:
     )
 
 
-@router.post(
-    "/login",
-    response_model=LoginResult,
-)
-def login(body: Login, request: Request, response: Response, uow: Uow, now: Now) -> LoginResult:
+@router.post("/login", response_model=LoginResult)
+def login(body: Login, request: Request, response: Response, call: Anonymous) -> LoginResult:
     """Check the password; return a bearer token and set the same token as an HttpOnly session cookie.
 
     Five failures in a row lock the account for 15 minutes (the failures are stored even though the
     request fails)."""
-    try:
-        principal = authenticate(uow, body.username, body.password, now)
-    except UnauthenticatedError:
-        uow.commit()
-        raise
-    token = issue_token(uow, principal, now)
+    with call.transaction() as uow:
+        try:
+            principal = authenticate(uow, body.username, body.password, call.now)
+        except UnauthenticatedError:
+            uow.commit()
+            raise
+        token = issue_token(uow, principal, call.now)
+        result = LoginResult(
+            access_token=token, expires_at=call.now + TOKEN_LIFETIME, user=_me(uow, principal)
+        )
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -53,19 +54,21 @@ def login(body: Login, request: Request, response: Response, uow: Uow, now: Now)
         secure=request.url.scheme == "https",
         path="/",
     )
-    return LoginResult(access_token=token, expires_at=now + TOKEN_LIFETIME, user=_me(uow, principal))
+    return result
 
 
 @router.post("/logout", status_code=204)
-def logout(caller: CurrentCaller, uow: Uow) -> Response:
+def logout(call: LoggedIn) -> Response:
     """Revoke the token this request was made with and clear the session cookie."""
-    revoke_token(uow, caller.token)
+    with call.authenticated() as work:
+        revoke_token(work.uow, work.token)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
 
 
 @router.get("/me", response_model=Me)
-def me(caller: CurrentCaller, uow: Uow) -> Me:
+def me(call: LoggedIn) -> Me:
     """The logged-in user and their roles."""
-    return _me(uow, caller.principal)
+    with call.authenticated() as work:
+        return _me(work.uow, work.principal)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 
 from cartrial.api import queries
-from cartrial.api.deps import CurrentCaller, JsonText, Now, Uow
+from cartrial.api.deps import JsonText, LoggedIn
 from cartrial.api.routes.subjects import SubjectId
 from cartrial.api.schemas import (
     SUBJECT_SAFETY_REF,
@@ -53,9 +53,10 @@ ClinicalKind = Literal["adverse_event", "lab", "pk_sample", "response_visit"]
 
 
 @router.get("/dosing/recommendation", response_model=RecommendationOut)
-def recommendation(caller: CurrentCaller, uow: Uow) -> RecommendationOut:
+def recommendation(call: LoggedIn) -> RecommendationOut:
     """What the protocol's design recommends now, from the stored outcomes (before the SRC decides)."""
-    found = recommend(uow, caller.principal)
+    with call.authenticated() as work:
+        found = recommend(work.uow, work.principal)
     decision = found.decision
     treated = Counter(p.dose_level for p in found.state.patients)
     dlts = Counter(p.dose_level for p in found.state.patients if p.dlt == "yes")
@@ -80,53 +81,57 @@ def recommendation(caller: CurrentCaller, uow: Uow) -> RecommendationOut:
 
 
 @router.get("/cohorts", response_model=list[CohortOut])
-def cohorts(caller: CurrentCaller, uow: Uow) -> list[CohortOut]:
+def cohorts(call: LoggedIn) -> list[CohortOut]:
     """Every cohort in order, with its dose level and how many of its slots are taken."""
-    require(caller.principal, Permission.READ_SUBJECTS)
-    return queries.list_cohorts(uow)
+    with call.authenticated() as work:
+        require(work.principal, Permission.READ_SUBJECTS)
+        return queries.list_cohorts(work.uow)
 
 
 @router.get("/src-decisions", response_model=list[SrcDecisionOut])
-def src_decisions(caller: CurrentCaller, uow: Uow) -> list[SrcDecisionOut]:
+def src_decisions(call: LoggedIn) -> list[SrcDecisionOut]:
     """Every signed SRC decision with its signature: signer, time and meaning."""
-    require(caller.principal, Permission.READ_SUBJECTS)
-    return queries.list_src_decisions(uow)
+    with call.authenticated() as work:
+        require(work.principal, Permission.READ_SUBJECTS)
+        return queries.list_src_decisions(work.uow)
 
 
 @router.post("/src-decisions", response_model=SrcDecisionOut, status_code=201)
-def sign(body: SrcSignature, caller: CurrentCaller, uow: Uow, now: Now) -> SrcDecisionOut:
+def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionOut:
     """Sign the SRC's decision (SRC members, re-entering their password); it opens the next cohort.
 
     A wrong password counts towards the lock-out, as at login."""
-    try:
-        row = sign_src_decision(
-            uow,
-            caller.principal,
-            body.password,
-            body.meaning,
-            now,
-            next_dose=body.next_dose,
-            stop=body.stop,
-            rationale=body.rationale,
-        )
-    except UnauthenticatedError:
-        uow.commit()
-        raise
-    return queries.src_decision_out(uow, row)
+    with call.authenticated() as work:
+        try:
+            row = sign_src_decision(
+                work.uow,
+                work.principal,
+                body.password,
+                body.meaning,
+                work.now,
+                next_dose=body.next_dose,
+                stop=body.stop,
+                rationale=body.rationale,
+            )
+        except UnauthenticatedError:
+            work.uow.commit()
+            raise
+        return queries.src_decision_out(work.uow, row)
 
 
 @router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentOut, status_code=201)
-def enrollment(subject_id: SubjectId, caller: CurrentCaller, uow: Uow, now: Now) -> EnrollmentOut:
+def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentOut:
     """Give an eligible subject the next slot of the open cohort, at the cohort's dose level."""
-    row = enroll(uow, caller.principal, subject_id, now)
-    cohort = uow.session.get(Cohort, row.cohort_id)
-    assert cohort is not None  # the enrollment was just made in it
+    with call.authenticated() as work:
+        row = enroll(work.uow, work.principal, subject_id, work.now)
+        cohort = work.uow.session.get(Cohort, row.cohort_id)
+        assert cohort is not None  # the enrollment was just made in it
     return EnrollmentOut(
         subject_id=row.subject_id,
         cohort=cohort.number,
         slot=row.slot,
         dose_level=row.dose_level,
-        enrolled_at=now,
+        enrolled_at=call.now,
     )
 
 
@@ -136,21 +141,21 @@ def _not_after_today(source: str, field: str, on: date, today: date) -> None:
 
 
 @router.post("/subjects/{subject_id}/milestones", response_model=SubjectStatusOut, status_code=201)
-def milestone(
-    subject_id: SubjectId, body: Milestone, caller: CurrentCaller, uow: Uow, now: Now
-) -> SubjectStatusOut:
+def milestone(subject_id: SubjectId, body: Milestone, call: LoggedIn) -> SubjectStatusOut:
     """Leukapheresis, lymphodepletion, withdrawal or death, on its date."""
-    _not_after_today("milestone", "on", body.on, now.date())
-    record_milestone(uow, caller.principal, subject_id, SubjectStatus(body.status), body.on, now)
+    with call.authenticated() as work:
+        _not_after_today("milestone", "on", body.on, work.now.date())
+        status = SubjectStatus(body.status)
+        record_milestone(work.uow, work.principal, subject_id, status, body.on, work.now)
     return SubjectStatusOut(subject_id=subject_id, status=body.status)
 
 
 @router.post("/subjects/{subject_id}/infusion", response_model=InfusionOut, status_code=201)
-def infusion(
-    subject_id: SubjectId, body: InfusionIn, caller: CurrentCaller, uow: Uow, now: Now
-) -> InfusionOut:
+def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> InfusionOut:
     """Day 0: the CAR+ T cells actually infused (a dose off the assigned level's is kept and audited)."""
-    row = record_infusion(uow, caller.principal, subject_id, body.infused_on, body.car_t_cells, now)
+    with call.authenticated() as work:
+        cells = body.car_t_cells
+        row = record_infusion(work.uow, work.principal, subject_id, body.infused_on, cells, work.now)
     return InfusionOut(
         subject_id=row.subject_id,
         infused_on=body.infused_on,
@@ -183,12 +188,11 @@ def _assessment_out(row: DltAssessment) -> DltAssessmentOut:
         }
     },
 )
-def dlt_assessment(
-    subject_id: SubjectId, safety: JsonText, caller: CurrentCaller, uow: Uow, now: Now
-) -> DltAssessmentOut:
+def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> DltAssessmentOut:
     """Adjudicate the subject's DLT status with the safety core from its safety record (the body,
     `cartrial schema subject-safety`), and keep it as the subject's next assessment."""
-    return _assessment_out(record_dlt_assessment(uow, caller.principal, subject_id, safety, now))
+    with call.authenticated() as work:
+        return _assessment_out(record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now))
 
 
 def _document_out(row: ClinicalRecord) -> ClinicalDocumentOut:
@@ -207,21 +211,23 @@ def record(
     subject_id: SubjectId,
     kind: Annotated[ClinicalKind, Path()],
     body: ClinicalDocumentIn,
-    caller: CurrentCaller,
-    uow: Uow,
-    now: Now,
+    call: LoggedIn,
 ) -> ClinicalDocumentOut:
     """Record an adverse event, lab, PK sample or response visit, or correct one (with a reason).
     An adverse event re-adjudicates the subject's DLT status."""
     document: dict[str, Any] = body.document
-    row = record_clinical(uow, caller.principal, subject_id, kind, json.dumps(document), now, body.reason)
-    return _document_out(row)
+    with call.authenticated() as work:
+        text = json.dumps(document)
+        return _document_out(
+            record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
+        )
 
 
 @router.get("/subjects/{subject_id}/records/{kind}", response_model=list[ClinicalDocumentOut])
 def records(
-    subject_id: SubjectId, kind: Annotated[ClinicalKind, Path()], caller: CurrentCaller, uow: Uow
+    subject_id: SubjectId, kind: Annotated[ClinicalKind, Path()], call: LoggedIn
 ) -> list[ClinicalDocumentOut]:
     """The current version of each of the subject's documents of one kind."""
-    subject = visible_subject(uow, caller.principal, subject_id)
-    return [_document_out(row) for row in current_documents(uow, subject.id, kind)]
+    with call.authenticated() as work:
+        subject = visible_subject(work.uow, work.principal, subject_id)
+        return [_document_out(row) for row in current_documents(work.uow, subject.id, kind)]

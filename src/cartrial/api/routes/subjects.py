@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from cartrial.api import queries
-from cartrial.api.deps import CurrentCaller, JsonText, Now, Uow
+from cartrial.api.deps import JsonText, LoggedIn
 from cartrial.api.errors import WHOLE_INPUT
 from cartrial.api.schemas import (
     SCREENING_RECORD_REF,
@@ -52,34 +52,34 @@ def _outcome(outcome: ScreeningOutcome) -> ScreeningOutcomeOut:
         }
     },
 )
-def screen(
-    site_id: Annotated[SiteId, Path()], record: JsonText, caller: CurrentCaller, uow: Uow, now: Now
-) -> ScreeningOutcomeOut:
+def screen(site_id: Annotated[SiteId, Path()], record: JsonText, call: LoggedIn) -> ScreeningOutcomeOut:
     """Screen a new candidate at a site under the active protocol. The body is the screening record
     (`cartrial schema screening-record`), stored exactly as sent with the eligibility result."""
-    return _outcome(screen_candidate(uow, caller.principal, site_id, record, now))
+    with call.authenticated() as work:
+        return _outcome(screen_candidate(work.uow, work.principal, site_id, record, work.now))
 
 
 @router.get("/subjects", response_model=SubjectList)
 def subjects(
-    caller: CurrentCaller,
-    uow: Uow,
+    call: LoggedIn,
     site_id: Annotated[SiteId | None, Query(description="only this site")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> SubjectList:
     """The subjects the caller may read, in order of entry: site staff their own site's, others all."""
-    total, rows = queries.list_subjects(uow, caller.principal, site_id, limit, offset)
+    with call.authenticated() as work:
+        total, rows = queries.list_subjects(work.uow, work.principal, site_id, limit, offset)
     return SubjectList(total=total, subjects=rows)
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectDetail)
-def subject(subject_id: SubjectId, caller: CurrentCaller, uow: Uow) -> SubjectDetail:
+def subject(subject_id: SubjectId, call: LoggedIn) -> SubjectDetail:
     """A subject with every version of its screening (record as submitted, result, reason)."""
-    row = visible_subject(uow, caller.principal, subject_id)
-    return SubjectDetail(
-        **queries.subject_out(row).model_dump(), screenings=queries.screening_versions(uow, row.id)
-    )
+    with call.authenticated() as work:
+        row = visible_subject(work.uow, work.principal, subject_id)
+        return SubjectDetail(
+            **queries.subject_out(row).model_dump(), screenings=queries.screening_versions(work.uow, row.id)
+        )
 
 
 @router.post(
@@ -87,14 +87,13 @@ def subject(subject_id: SubjectId, caller: CurrentCaller, uow: Uow) -> SubjectDe
     response_model=ScreeningOutcomeOut,
     status_code=201,
 )
-def correct(
-    subject_id: SubjectId, body: ScreeningCorrection, caller: CurrentCaller, uow: Uow, now: Now
-) -> ScreeningOutcomeOut:
+def correct(subject_id: SubjectId, body: ScreeningCorrection, call: LoggedIn) -> ScreeningOutcomeOut:
     """Screen a subject again from a corrected record: a new version with the reason; the old one stays."""
     # ASCII escapes keep any lone surrogate as text, for the record parser to refuse by name.
     record = json.dumps(body.record)
     try:
-        outcome = correct_screening(uow, caller.principal, subject_id, record, body.reason, now)
+        with call.authenticated() as work:
+            outcome = correct_screening(work.uow, work.principal, subject_id, record, body.reason, work.now)
     except InputError as error:
         if error.source != "record":
             raise
