@@ -268,3 +268,24 @@ def test_simulate_grid_json_and_csv(tmp_path: Path) -> None:
     assert lines[0].startswith("design,scenario,dose") and len(lines) == 1 + 2 * 4
     missing = runner.invoke(app, ["simulate", "--design", "boin", "--target", "0.3"])
     assert missing.exit_code == 2 and "true" in missing.stderr
+
+
+def test_escalate_boin12_reads_the_notation_as_phase_1_2() -> None:
+    shown = run_json(
+        "escalate",
+        "--design",
+        "boin12",
+        "--doses",
+        "5",
+        "--target",
+        "0.35",
+        "--phi-e",
+        "0.25",
+        "--outcomes",
+        "1NNN 2ENT 3ETT 2EEN",
+    )
+    assert (shown["design"], shown["next_dose"]) == ("boin12", 2)
+    details = shown["details"]
+    assert isinstance(details, dict) and details["utility_benchmark"] == pytest.approx(70.5)
+    result = runner.invoke(app, ["escalate", "--design", "boin12", "--target", "0.35", "--outcomes", "1NNN"])
+    assert result.exit_code == 2 and "phi_e" in result.stderr

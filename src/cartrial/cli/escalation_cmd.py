@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from cartrial.escalation.pathways import PathwayNode
     from cartrial.escalation.simulation import OperatingCharacteristics
 
-DESIGN_HELP = "design: 3+3, boin, mtpi2, i3+3 or crm (default: the protocol's)"
+DESIGN_HELP = "design: 3+3, boin, mtpi2, i3+3, crm, tite-crm or boin12 (default: the protocol's)"
 
 
 def _settings(
@@ -41,13 +41,17 @@ def _settings(
     return override_settings(base, {"design": design, **overrides})
 
 
-def _load_state(state_file: Path | None, outcomes: str | None, n_doses: int) -> DoseOutcomes:
+def _load_state(
+    state_file: Path | None, outcomes: str | None, n_doses: int, phase_1_2: bool = False
+) -> DoseOutcomes:
     from cartrial.escalation import EscalationState, parse_outcomes, summarise_outcomes
 
     if state_file is not None and outcomes is not None:
         raise InputError.single("input", "STATE", "give STATE.json or --outcomes, not both")
     if outcomes is not None:
-        return summarise_outcomes(parse_outcomes(outcomes, n_doses), n_doses, "--outcomes")
+        return summarise_outcomes(
+            parse_outcomes(outcomes, n_doses, phase_1_2=phase_1_2), n_doses, "--outcomes"
+        )
     if state_file is None:
         return summarise_outcomes(EscalationState(), n_doses)
     source = str(state_file)
@@ -97,6 +101,7 @@ NU_OPTION = typer.Option(None, "--skeleton-nu", help="CRM: prior guess of the MT
 MODEL_OPTION = typer.Option(None, "--model", help="CRM model: empiric or logistic")
 PRIOR_VAR_OPTION = typer.Option(None, "--prior-var", help="CRM prior variance of beta (dfcrm 1.34)")
 INTERCEPT_OPTION = typer.Option(None, "--intercept", help="CRM logistic intercept (dfcrm 3)")
+PHI_E_OPTION = typer.Option(None, "--phi-e", help="BOIN12: lowest acceptable efficacy rate")
 START_OPTION = typer.Option(None, "--start-dose", help="start dose level (default: the protocol's)")
 PROTOCOL_VERSION_OPTION = typer.Option(None, "--protocol-version", help="embedded protocol version")
 PROTOCOL_FILE_OPTION = typer.Option(None, "--protocol-file", help="a protocol TOML file")
@@ -122,6 +127,7 @@ def escalate(
     model: str | None = MODEL_OPTION,
     prior_var: float | None = PRIOR_VAR_OPTION,
     intercept: float | None = INTERCEPT_OPTION,
+    phi_e: float | None = PHI_E_OPTION,
     start_dose: int | None = START_OPTION,
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
@@ -150,9 +156,10 @@ def escalate(
             model=model,
             prior_var=prior_var,
             intercept=intercept,
+            phi_e=phi_e,
             start_dose=start_dose,
         )
-        data = _load_state(state_file, outcomes, settings.n_doses)
+        data = _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
         decision = build_design(settings).decide(data)
     except InputError as exc:
         fail_bad_input(exc)
@@ -652,6 +659,7 @@ def pathways(
     model: str | None = MODEL_OPTION,
     prior_var: float | None = PRIOR_VAR_OPTION,
     intercept: float | None = INTERCEPT_OPTION,
+    phi_e: float | None = PHI_E_OPTION,
     start_dose: int | None = START_OPTION,
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
@@ -682,9 +690,10 @@ def pathways(
             model=model,
             prior_var=prior_var,
             intercept=intercept,
+            phi_e=phi_e,
             start_dose=start_dose,
         )
-        data = _load_state(state_file, outcomes, settings.n_doses)
+        data = _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
         size = 3 if settings.design == "3+3" else settings.cohort_size
         root = calculate_pathways(build_design(settings), data, size, cohorts)
     except InputError as exc:

@@ -8,6 +8,16 @@ from typing import Any, Literal, get_args
 
 from cartrial.errors import InputError
 from cartrial.escalation.designs.boin import make_boin_design
+from cartrial.escalation.designs.boin12 import (
+    BOIN12_C_E,
+    BOIN12_C_T,
+    BOIN12_N_STAR,
+    BOIN12_U1,
+    BOIN12_U2,
+    BOIN12_U3,
+    BOIN12_U4,
+    Boin12,
+)
 from cartrial.escalation.designs.crm import (
     CRM_LOGISTIC_INTERCEPT,
     CRM_PRIOR_VARIANCE,
@@ -42,7 +52,7 @@ from cartrial.escalation.rules import (
 from cartrial.escalation.selection import MtdSelection, calculate_isotonic_estimates, select_boin_mtd
 from cartrial.protocol import EscalationDesignSpec, Protocol
 
-DesignName = Literal["3+3", "boin", "mtpi2", "i3+3", "crm", "tite-crm"]
+DesignName = Literal["3+3", "boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12"]
 SUPPORTED_DESIGNS: tuple[str, ...] = get_args(DesignName)
 # The protocol model's default DLT window (cartrial.protocol.DltSpec), used without a protocol.
 DEFAULT_DLT_WINDOW_DAYS = 28.0
@@ -79,6 +89,14 @@ class DesignSettings:
     window_days: float = DEFAULT_DLT_WINDOW_DAYS
     max_pending_fraction: float = MAX_PENDING_FRACTION
     coherent_escalation: bool = True
+    phi_e: float | None = None
+    u1: float = BOIN12_U1
+    u2: float = BOIN12_U2
+    u3: float = BOIN12_U3
+    u4: float = BOIN12_U4
+    n_star: int = BOIN12_N_STAR
+    c_t: float = BOIN12_C_T
+    c_e: float = BOIN12_C_E
 
 
 PARAMETER_TYPES: dict[str, type] = {
@@ -100,6 +118,14 @@ PARAMETER_TYPES: dict[str, type] = {
     "intercept": float,
     "max_pending_fraction": float,
     "coherent_escalation": bool,
+    "phi_e": float,
+    "u1": float,
+    "u2": float,
+    "u3": float,
+    "u4": float,
+    "n_star": int,
+    "c_t": float,
+    "c_e": float,
 }
 
 
@@ -195,6 +221,8 @@ def validate_settings(settings: DesignSettings) -> None:
         raise InputError.single("design", "window_days", f"must be positive, got {settings.window_days}")
     if not 0 <= settings.max_pending_fraction <= 1:
         raise InputError.single("design", "max_pending_fraction", "must lie in [0, 1]")
+    if settings.design == "boin12" and settings.phi_e is None:
+        raise InputError.single("design", "phi_e", "BOIN12 needs the lowest acceptable efficacy rate phi_e")
     crm_family = settings.design in ("crm", "tite-crm")
     if crm_family and settings.skeleton is None and settings.skeleton_halfwidth is None:
         raise InputError.single(
@@ -256,6 +284,22 @@ def build_design(settings: DesignSettings) -> Design:
     if settings.design == "3+3":
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
+    elif settings.design == "boin12":
+        assert settings.target is not None and settings.phi_e is not None  # validate_settings guarantees it
+        boin12 = Boin12(
+            settings.n_doses,
+            settings.start_dose,
+            settings.target,
+            settings.phi_e,
+            settings.u1,
+            settings.u2,
+            settings.u3,
+            settings.u4,
+            settings.n_star,
+            settings.c_t,
+            settings.c_e,
+        )
+        design = SuspendWhilePending(StopAtNAtDose(boin12, settings.n_earlystop))
     elif settings.design in ("crm", "tite-crm"):
         assert settings.target is not None  # validate_settings guarantees it
         tite = settings.design == "tite-crm"
@@ -290,6 +334,8 @@ def select_mtd(outcomes: DoseOutcomes, settings: DesignSettings) -> MtdSelection
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         mtd = select_three_plus_three_mtd(outcomes, variant)
         return MtdSelection(mtd, (), calculate_isotonic_estimates(outcomes, settings.target))
+    if settings.design == "boin12":
+        raise InputError.single("design", "design", "OBD selection for BOIN12 is not implemented")
     if settings.design in ("crm", "tite-crm"):
         # dfcrm's final `mtd`: the model's recommendation on all the data, without the restrictions.
         decision = make_crm(settings).decide(replace(outcomes, current_dose=outcomes.n_doses))

@@ -32,6 +32,8 @@ class DoseOutcomes:
     efficacies: tuple[int | None, ...] = ()
     pending_followup: tuple[tuple[float | None, ...], ...] = ()
     """Per dose, the days of follow-up of each pending patient (None where not recorded)."""
+    dlt_and_efficacy: tuple[int | None, ...] = ()
+    """Per dose, patients with both a DLT and a response (None where any efficacy is unknown)."""
     recent_dlts: tuple[int, ...] = ()
     """DLT (1) or not (0), in order, of the latest patients with known outcomes, all at the current
     dose (the trailing run); empty when the order is not known."""

@@ -18,11 +18,15 @@ _COHORT = re.compile(r"([1-9]\d*)([NTEB]+)")
 _EFFICACY_LETTERS = frozenset("EB")
 
 
-def parse_outcomes(text: str, n_doses: int, field: str = "outcomes") -> EscalationState:
+def parse_outcomes(
+    text: str, n_doses: int, field: str = "outcomes", phase_1_2: bool = False
+) -> EscalationState:
     """Parse the notation into patients; reject what it cannot read, quoting the input.
 
     Efficacy is known for every patient when any E or B appears, and unknown (None) otherwise:
-    a string of only N/T says nothing about response.
+    a string of only N/T says nothing about response. With `phase_1_2` (designs that use efficacy,
+    as the R package escalation's phase I/II notation) every letter states efficacy: N and T mean
+    no response.
 
     >>> [(p.dose_level, p.dlt) for p in parse_outcomes("2NN 3T", 4).patients]
     [(2, 'no'), (2, 'no'), (3, 'yes')]
@@ -33,7 +37,7 @@ def parse_outcomes(text: str, n_doses: int, field: str = "outcomes") -> Escalati
             field,
             f"cannot read {text!r}: expected cohorts like '1NNN 2NTN' (dose level from 1, then N/T/E/B)",
         )
-    reports_efficacy = any(letter in _EFFICACY_LETTERS for letter in text)
+    reports_efficacy = phase_1_2 or any(letter in _EFFICACY_LETTERS for letter in text)
     patients: list[PatientOutcome] = []
     for level_text, letters in _COHORT.findall(text):
         level = int(level_text)

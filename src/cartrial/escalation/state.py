@@ -50,6 +50,7 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
     dlts = [0] * n_doses
     pending = [0] * n_doses
     efficacies: list[int | None] = [0] * n_doses
+    both: list[int | None] = [0] * n_doses
     followup: list[list[float | None]] = [[] for _ in range(n_doses)]
     for p in state.patients:
         k = p.dose_level - 1
@@ -61,6 +62,8 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
             dlts[k] += p.dlt == "yes"
         count = efficacies[k]
         efficacies[k] = None if p.efficacy is None or count is None else count + p.efficacy
+        joint = both[k]
+        both[k] = None if p.efficacy is None or joint is None else joint + (p.efficacy and p.dlt == "yes")
     current = state.current_dose
     if current is None and state.patients:
         current = state.patients[-1].dose_level
@@ -77,6 +80,7 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
         current_dose=current,
         efficacies=tuple(efficacies),
         pending_followup=tuple(tuple(days) for days in followup),
+        dlt_and_efficacy=tuple(both),
         recent_dlts=tuple(reversed(recent)),
     )
 
