@@ -6,6 +6,8 @@ An exclusion criterion is *met* when the candidate has the excluding condition.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 
 from cartrial.clinical.units import Analyte, convert, format_decimal, is_molar, to_canonical
 from cartrial.eligibility.facts import (
@@ -63,11 +65,9 @@ def _proteinuria(facts: RecordFacts) -> Finding:
     if lab is None:
         return unknown(missing_lab(Analyte.URINE_PROTEIN_24H, params.lab_max_age_days))
     limit = params.proteinuria_max_g_per_24h
+    value = canonical_value(lab)
     return found(
-        "24-h urine protein",
-        describe_lab(lab),
-        f"> {format_limit(limit)} g/24 h",
-        canonical_value(lab) > limit,
+        "24-h urine protein", describe_lab(lab, value), f"> {format_limit(limit)} g/24 h", value > limit
     )
 
 
@@ -284,17 +284,20 @@ def assess_iga_deficiency(facts: RecordFacts) -> CriterionResult:
     cid = "exc-6-iga-deficiency"
     lab = facts.latest_labs.get(Analyte.IGA)
     if lab is None:
-        return combine(
-            cid, "exclusion", title, (unknown(missing_lab(Analyte.IGA, params.lab_max_age_days)),), "any"
-        )
-    limit_g_per_l = to_canonical(Analyte.IGA, params.iga_min_mg_per_dl, "mg/dL")
-    finding = found(
-        "serum IgA",
-        describe_lab(lab),
-        f"< {format_limit(params.iga_min_mg_per_dl)} mg/dL (= {format_limit(limit_g_per_l)} g/L)",
-        canonical_value(lab) < limit_g_per_l,
-    )
+        missing = unknown(missing_lab(Analyte.IGA, params.lab_max_age_days))
+        return combine_shared(cid, "exclusion", title, (missing,), "any")
+    limit_g_per_l, rule = _iga_limit(params.iga_min_mg_per_dl)
+    value = canonical_value(lab)
+    finding = found("serum IgA", describe_lab(lab, value), rule, value < limit_g_per_l)
     return combine(cid, "exclusion", title, (finding,), "any")
+
+
+# Memoised: one protocol limit, converted and phrased once rather than for every record.
+@lru_cache(maxsize=64)
+def _iga_limit(limit_mg_per_dl: Decimal) -> tuple[Decimal, str]:
+    """The IgA limit in g/L (the canonical unit) and the rule that states it."""
+    limit_g_per_l = to_canonical(Analyte.IGA, limit_mg_per_dl, "mg/dL")
+    return limit_g_per_l, f"< {format_limit(limit_mg_per_dl)} mg/dL (= {format_limit(limit_g_per_l)} g/L)"
 
 
 EXCLUSION_CRITERIA = (

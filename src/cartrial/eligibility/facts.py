@@ -83,15 +83,16 @@ def canonical_value(lab: LabResult) -> Decimal:
     return to_canonical(lab.test, lab.value, lab.unit)
 
 
-def describe_lab(lab: LabResult) -> str:
-    """'230 µmol/L on 2026-11-01' — as reported, then converted where the unit differs."""
+def describe_lab(lab: LabResult, canonical: Decimal) -> str:
+    """'230 µmol/L on 2026-11-01' — as reported, then converted where the unit differs.
+
+    `canonical` is the lab's value in its canonical unit (`canonical_value(lab)`)."""
     reported = f"{format_decimal(lab.value)} {lab.unit}"
     shown_unit = display_unit(lab.test)
     same = lab.unit.replace("u", "µ") == shown_unit or lab.unit == shown_unit
     if same:
         return f"{reported} on {lab.result_date.isoformat()}"
-    canonical = f"{format_decimal(canonical_value(lab))} {shown_unit}"
-    return f"{reported} (= {canonical}) on {lab.result_date.isoformat()}"
+    return f"{reported} (= {format_decimal(canonical)} {shown_unit}) on {lab.result_date.isoformat()}"
 
 
 @lru_cache(maxsize=256)
