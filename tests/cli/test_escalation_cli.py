@@ -289,3 +289,20 @@ def test_escalate_boin12_reads_the_notation_as_phase_1_2() -> None:
     assert isinstance(details, dict) and details["utility_benchmark"] == pytest.approx(70.5)
     result = runner.invoke(app, ["escalate", "--design", "boin12", "--target", "0.35", "--outcomes", "1NNN"])
     assert result.exit_code == 2 and "phi_e" in result.stderr
+
+
+def test_select_obd_for_boin12() -> None:
+    shown = run_json(
+        "select-mtd",
+        "--design",
+        "boin12",
+        "--doses",
+        "5",
+        "--target",
+        "0.35",
+        "--phi-e",
+        "0.25",
+        "--outcomes",
+        "1NNN 2NNB 3NEE 3NTN 4ETE 4NBE 4BNN 5BEN 5NBT 4NEN",
+    )
+    assert shown["mtd"] == 4

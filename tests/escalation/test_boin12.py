@@ -4,7 +4,7 @@ import pytest
 from scipy.stats import beta
 
 from cartrial.errors import InputError
-from cartrial.escalation import DesignSettings, build_design, parse_outcomes, summarise_outcomes
+from cartrial.escalation import DesignSettings, build_design, parse_outcomes, select_mtd, summarise_outcomes
 from cartrial.escalation.designs.boin12 import Boin12
 
 SETTINGS = DesignSettings(design="boin12", n_doses=5, start_dose=1, target=0.35, phi_e=0.25, n_earlystop=12)
@@ -64,3 +64,16 @@ def test_bad_settings_and_missing_efficacy() -> None:
     unknown = summarise_outcomes(parse_outcomes("1NNN", 5), 5)
     with pytest.raises(InputError, match="efficacy"):
         build_design(SETTINGS).decide(unknown)
+
+
+def test_obd_selection_at_the_end_of_the_published_trial() -> None:
+    text = "1NNN 2NNB 3NEE 3NTN 4ETE 4NBE 4BNN 5BEN 5NBT 4NEN"
+    outcomes = summarise_outcomes(parse_outcomes(text, 5, phase_1_2=True), 5)
+    # empiric DLT rates 0/3, 1/3, 1/6, 3/12, 3/6; PAVA pools doses 2-3 to 0.25, so doses 2, 3, 4 tie at
+    # 0.10 from 0.35 and the highest, 4, is the MTD; the OBD is the most desirable of doses 1-4.
+    design = Boin12(5, 1, 0.35, 0.25)
+    scores = [design.desirability(outcomes, d) for d in range(1, 5)]
+    assert design.select_obd(outcomes) == scores.index(max(scores)) + 1 == 4
+    assert select_mtd(outcomes, SETTINGS).mtd == 4
+    nobody = summarise_outcomes(parse_outcomes("", 5, phase_1_2=True), 5)
+    assert design.select_obd(nobody) is None

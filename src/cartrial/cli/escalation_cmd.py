@@ -271,6 +271,7 @@ def select_mtd(
     model: str | None = MODEL_OPTION,
     prior_var: float | None = PRIOR_VAR_OPTION,
     intercept: float | None = INTERCEPT_OPTION,
+    phi_e: float | None = PHI_E_OPTION,
     protocol_version: str | None = PROTOCOL_VERSION_OPTION,
     protocol_file: Path | None = PROTOCOL_FILE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -297,8 +298,9 @@ def select_mtd(
             model=model,
             prior_var=prior_var,
             intercept=intercept,
+            phi_e=phi_e,
         )
-        data = _load_state(state_file, outcomes, settings.n_doses)
+        data = _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
         if sum(data.pending):
             raise InputError.single(
                 "input", "patients", "MTD selection needs every DLT outcome; some are pending"

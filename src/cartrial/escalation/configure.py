@@ -263,6 +263,23 @@ def make_interval_core(settings: DesignSettings) -> IntervalDesign:
     return make_i3plus3_design(k, start, target, settings.epsilon1, settings.epsilon2)
 
 
+def make_boin12(settings: DesignSettings) -> Boin12:
+    assert settings.target is not None and settings.phi_e is not None  # validate_settings guarantees it
+    return Boin12(
+        settings.n_doses,
+        settings.start_dose,
+        settings.target,
+        settings.phi_e,
+        settings.u1,
+        settings.u2,
+        settings.u3,
+        settings.u4,
+        settings.n_star,
+        settings.c_t,
+        settings.c_e,
+    )
+
+
 def make_crm(settings: DesignSettings) -> Crm:
     """The CRM or TITE-CRM core of the settings (no pending-patient rule), grid included."""
     assert settings.target is not None  # validate_settings guarantees it
@@ -285,21 +302,7 @@ def build_design(settings: DesignSettings) -> Design:
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
     elif settings.design == "boin12":
-        assert settings.target is not None and settings.phi_e is not None  # validate_settings guarantees it
-        boin12 = Boin12(
-            settings.n_doses,
-            settings.start_dose,
-            settings.target,
-            settings.phi_e,
-            settings.u1,
-            settings.u2,
-            settings.u3,
-            settings.u4,
-            settings.n_star,
-            settings.c_t,
-            settings.c_e,
-        )
-        design = SuspendWhilePending(StopAtNAtDose(boin12, settings.n_earlystop))
+        design = SuspendWhilePending(StopAtNAtDose(make_boin12(settings), settings.n_earlystop))
     elif settings.design in ("crm", "tite-crm"):
         assert settings.target is not None  # validate_settings guarantees it
         tite = settings.design == "tite-crm"
@@ -335,7 +338,8 @@ def select_mtd(outcomes: DoseOutcomes, settings: DesignSettings) -> MtdSelection
         mtd = select_three_plus_three_mtd(outcomes, variant)
         return MtdSelection(mtd, (), calculate_isotonic_estimates(outcomes, settings.target))
     if settings.design == "boin12":
-        raise InputError.single("design", "design", "OBD selection for BOIN12 is not implemented")
+        obd = make_boin12(settings).select_obd(outcomes)
+        return MtdSelection(obd, (), calculate_isotonic_estimates(outcomes, settings.target))
     if settings.design in ("crm", "tite-crm"):
         # dfcrm's final `mtd`: the model's recommendation on all the data, without the restrictions.
         decision = make_crm(settings).decide(replace(outcomes, current_dose=outcomes.n_doses))

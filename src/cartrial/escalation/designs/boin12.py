@@ -24,6 +24,7 @@ from scipy.stats import beta
 from cartrial.errors import InputError
 from cartrial.escalation.designs.boin import calculate_boin_lambdas
 from cartrial.escalation.interface import Decision, DoseOutcomes, action_between, decide_start
+from cartrial.escalation.selection import calculate_pava
 
 # Lin et al. 2020 and the MD Anderson BOIN12 app's defaults: utilities of (efficacy, no DLT),
 # (neither), (both), (DLT, no efficacy); N* = 6; c_T = 0.95, c_E = 0.9.
@@ -140,6 +141,21 @@ class Boin12:
             next_dose = max(d for d in admissible if scores[d - 1] == best)
             why = f"{seen}: the most desirable admissible dose ({best:.2f})"
         return Decision(self.name, action_between(current, next_dose), next_dose, why, (), details)
+
+    def select_obd(self, outcomes: DoseOutcomes) -> int | None:
+        """The optimal biological dose at the end (R escalation's `select_boin12_obd`): the MTD is the
+        treated dose whose pooled (PAVA) empiric DLT rate is closest to phi_T (the higher on a tie);
+        the OBD is the most desirable dose at or below it (the lower on a tie). None when the trial
+        ends with no admissible dose or nobody treated."""
+        treated = [d for d in range(1, self.n_doses + 1) if outcomes.n_at(d) > 0]
+        if not treated or outcomes.current_dose is None or self.decide(outcomes).next_dose is None:
+            return None
+        pooled = calculate_pava([outcomes.dlt_at(d) / outcomes.n_at(d) for d in treated])
+        distances = [abs(p - self.phi_t) for p in pooled]
+        closest = min(distances)
+        mtd = max(d for d, dist in zip(treated, distances, strict=True) if dist == closest)
+        scores = [self.desirability(outcomes, d) for d in range(1, mtd + 1)]
+        return scores.index(max(scores)) + 1
 
     @staticmethod
     def _untried(outcomes: DoseOutcomes, level: int) -> bool:
