@@ -13,7 +13,7 @@ from pydantic.json_schema import models_json_schema
 from sqlalchemy.orm import Session, sessionmaker
 
 from cartrial import __version__
-from cartrial.api.deps import ApiSettings
+from cartrial.api.deps import settings_for
 from cartrial.api.errors import install_error_handlers
 from cartrial.api.routes import accounts, audit, auth, dosing, protocols, subjects
 from cartrial.api.schemas import BadInput, FieldProblem, Refusal
@@ -40,7 +40,7 @@ def create_app(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -
             409: {"model": Refusal, "description": "the request contradicts the current state"},
         },
     )
-    app.state.cartrial = ApiSettings(sessions, clock)
+    app.state.cartrial = settings_for(sessions, clock)
     install_error_handlers(app)
     for module in (auth, accounts, protocols, subjects, dosing, audit):
         app.include_router(module.router, prefix=API_PREFIX)

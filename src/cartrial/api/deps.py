@@ -3,9 +3,10 @@ endpoint's block succeeds)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
 
@@ -35,6 +36,16 @@ class ApiSettings:
 
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
+    # SQLite runs one transaction at a time (each is BEGIN IMMEDIATE). Requests queue for it here, in
+    # order and without holding a worker thread, where SQLite's busy handler would poll with growing
+    # sleeps and let late-comers overtake.
+    one_at_a_time: AbstractAsyncContextManager[object] = field(default_factory=nullcontext)
+
+
+def settings_for(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> ApiSettings:
+    bind = sessions.kw.get("bind")
+    sqlite = bind is not None and bind.dialect.name == "sqlite"
+    return ApiSettings(sessions, clock, asyncio.Lock() if sqlite else nullcontext())
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,26 +96,29 @@ def _settings(request: Request) -> ApiSettings:
     return settings
 
 
-async def _anonymous(request: Request) -> Call:
+async def _anonymous(request: Request) -> AsyncIterator[Call]:
     settings = _settings(request)
-    return Call(settings, settings.clock(), None)
+    async with settings.one_at_a_time:
+        yield Call(settings, settings.clock(), None)
 
 
 async def _logged_in(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
-) -> Call:
+) -> AsyncIterator[Call]:
     token = bearer.credentials if bearer is not None else cookie
     # Refused before the body is read, so that a request without credentials learns nothing but 401.
     if not token:
         raise UnauthenticatedError(NOT_LOGGED_IN)
     settings = _settings(request)
-    return Call(settings, settings.clock(), token)
+    async with settings.one_at_a_time:
+        yield Call(settings, settings.clock(), token)
 
 
-Anonymous = Annotated[Call, Depends(_anonymous)]
-LoggedIn = Annotated[Call, Depends(_logged_in)]
+# scope="function": the queue's turn ends when the endpoint returns, before the response is written.
+Anonymous = Annotated[Call, Depends(_anonymous, scope="function")]
+LoggedIn = Annotated[Call, Depends(_logged_in, scope="function")]
 
 
 async def _json_text(request: Request) -> str:

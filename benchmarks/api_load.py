@@ -1,0 +1,207 @@
+"""API load: requests/second and p50/p99 latency of a read and a write endpoint at 50 concurrent clients,
+against a real `cartrial serve` (uvicorn) on 127.0.0.1, on SQLite and on a throw-away PostgreSQL.
+
+Run: .venv/bin/python benchmarks/api_load.py [--clients 50] [--reads 2000] [--writes 500] [--seconds 60]
+     [--database sqlite|postgresql|both]
+Read: GET /api/v1/subjects/{id} (a subject with its screening record and result) as a monitor.
+Write: POST /api/v1/sites/S01/screenings (a new candidate screened and stored, with its audit entry) as an
+investigator. Each phase stops at its request count or its time limit, whichever comes first. The clients
+run in this process, on the same machine as the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = json.loads((ROOT / "examples" / "screening" / "eligible.json").read_text(encoding="utf-8"))
+PASSWORD = "load test password"
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+
+    def line(self) -> str:
+        ordered = sorted(self.latencies_ms)
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        return (
+            f"{self.name:<42} {self.requests:>6} req  {self.requests / self.seconds:>8.1f} req/s  "
+            f"p50 {statistics.median(ordered):>7.1f} ms  p99 {p99:>7.1f} ms  errors {self.errors}"
+        )
+
+
+def seed(url: str) -> None:
+    """A migrated study with one site, an investigator and a monitor."""
+    from cartrial.services.access import Role
+    from cartrial.services.accounts import add_site, add_user
+    from cartrial.services.protocols import prepare_store
+    from cartrial.services.unit_of_work import UnitOfWork
+    from cartrial.store.audit import SYSTEM_ACTOR
+    from cartrial.store.db import make_engine, session_factory
+    from cartrial.store.migrate import upgrade
+
+    upgrade(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    with UnitOfWork(session_factory(engine)) as uow:
+        prepare_store(uow, now)
+        add_site(uow, SYSTEM_ACTOR, "S01", "Load test hospital", now)
+        add_user(uow, SYSTEM_ACTOR, "inv", "Investigator", PASSWORD, Role.INVESTIGATOR, "S01", now)
+        add_user(uow, SYSTEM_ACTOR, "mon", "Monitor", PASSWORD, Role.MONITOR, None, now)
+        uow.commit()
+    engine.dispose()
+
+
+@contextmanager
+def server(url: str) -> Iterator[str]:
+    """`cartrial serve` on a free port of 127.0.0.1; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        str(Path(sys.executable).with_name("cartrial")),
+        "serve",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
+    env = {**os.environ, "CARTRIAL_DATABASE_URL": url}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/api/v1/openapi.json")
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def run_phase(
+    name: str,
+    client: httpx.AsyncClient,
+    clients: int,
+    count: int,
+    seconds: float,
+    send: Callable[[httpx.AsyncClient, int], Any],
+    expected: int,
+) -> Phase:
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    start = time.perf_counter()
+    stop_at = start + seconds
+
+    async def worker() -> None:
+        nonlocal issued, errors
+        while issued < count and time.perf_counter() < stop_at:
+            number = issued
+            issued += 1
+            began = time.perf_counter()
+            try:
+                response = await send(client, number)
+                ok = response.status_code == expected
+            except httpx.HTTPError:
+                ok = False
+            latencies.append((time.perf_counter() - began) * 1000)
+            errors += not ok
+
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return Phase(name, len(latencies), errors, time.perf_counter() - start, latencies)
+
+
+async def load(base: str, clients: int, reads: int, writes: int, seconds: float) -> list[Phase]:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def token(username: str) -> dict[str, str]:
+            response = await client.post(
+                "/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+            )
+            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+        investigator, monitor = await token("inv"), await token("mon")
+        first = await client.post("/api/v1/sites/S01/screenings", json=EXAMPLE, headers=investigator)
+        subject = first.json()["subject_id"]
+
+        def screen(c: httpx.AsyncClient, n: int) -> Any:
+            record = {**EXAMPLE, "screening_id": f"L{n:07d}"}
+            return c.post("/api/v1/sites/S01/screenings", json=record, headers=investigator)
+
+        def read(c: httpx.AsyncClient, n: int) -> Any:
+            return c.get(f"/api/v1/subjects/{subject}", headers=monitor)
+
+        await run_phase("warm-up", client, clients, 2 * clients, seconds, read, 200)
+        return [
+            await run_phase("read  GET /subjects/{id}", client, clients, reads, seconds, read, 200),
+            await run_phase(
+                "write POST /sites/{id}/screenings", client, clients, writes, seconds, screen, 201
+            ),
+        ]
+
+
+def measure(label: str, url: str, arguments: argparse.Namespace) -> None:
+    seed(url)
+    with server(url) as base:
+        phases = asyncio.run(
+            load(base, arguments.clients, arguments.reads, arguments.writes, arguments.seconds)
+        )
+    print(f"{label}: {arguments.clients} concurrent clients")
+    for phase in phases:
+        print("  " + phase.line())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--writes", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=60.0, help="time limit of each phase")
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    arguments = parser.parse_args()
+    if arguments.database in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            measure("SQLite", f"sqlite:///{Path(folder) / 'load.sqlite'}", arguments)
+    if arguments.database in ("postgresql", "both"):
+        sys.path.insert(0, str(ROOT))  # the throw-away cluster of the test suite
+        from tests.support import postgres
+
+        reason = postgres.unavailable()
+        if reason is not None:
+            print(f"PostgreSQL: skipped ({reason})")
+            return
+        with postgres.cluster() as template:
+            measure("PostgreSQL", postgres.create_database(template), arguments)
+
+
+if __name__ == "__main__":
+    main()
