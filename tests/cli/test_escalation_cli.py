@@ -306,3 +306,12 @@ def test_select_obd_for_boin12() -> None:
         "1NNN 2NNB 3NEE 3NTN 4ETE 4NBE 4BNN 5BEN 5NBT 4NEN",
     )
     assert shown["mtd"] == 4
+
+
+def test_escalate_tite_boin_from_the_example_state() -> None:
+    example = str(Path(__file__).parents[2] / "examples" / "escalation" / "tite-state.json")
+    shown = run_json("escalate", example, "--design", "tite-boin", "--target", "0.3")
+    assert shown["design"] == "tite-boin" and shown["decision"] == "suspend"  # 2 of 3 pending at dose 3
+    details = shown["details"]
+    assert isinstance(details, dict)
+    assert details["effective_sample_size"] == pytest.approx(1 + 21 / 28 + 6 / 28)

@@ -7,7 +7,12 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
 from cartrial.errors import InputError
-from cartrial.escalation.designs.boin import make_boin_design
+from cartrial.escalation.designs.boin import (
+    BOIN_SAFE_FACTOR,
+    BOIN_TOXIC_FACTOR,
+    make_boin_design,
+    validate_boin_target,
+)
 from cartrial.escalation.designs.boin12 import (
     BOIN12_C_E,
     BOIN12_C_T,
@@ -35,6 +40,7 @@ from cartrial.escalation.designs.threeplusthree import (
     ThreePlusThreeSettings,
     select_three_plus_three_mtd,
 )
+from cartrial.escalation.designs.tite_boin import TiteBoin
 from cartrial.escalation.designs.tpi import EPSILON_DEFAULT
 from cartrial.escalation.interface import Design, DoseOutcomes
 from cartrial.escalation.rules import (
@@ -52,7 +58,7 @@ from cartrial.escalation.rules import (
 from cartrial.escalation.selection import MtdSelection, calculate_isotonic_estimates, select_boin_mtd
 from cartrial.protocol import EscalationDesignSpec, Protocol
 
-DesignName = Literal["3+3", "boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12"]
+DesignName = Literal["3+3", "boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12", "tite-boin"]
 SUPPORTED_DESIGNS: tuple[str, ...] = get_args(DesignName)
 # The protocol model's default DLT window (cartrial.protocol.DltSpec), used without a protocol.
 DEFAULT_DLT_WINDOW_DAYS = 28.0
@@ -301,6 +307,25 @@ def build_design(settings: DesignSettings) -> Design:
     if settings.design == "3+3":
         variant = ThreePlusThreeSettings(settings.confirm_mtd_with_six, settings.accept_two_of_six)
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
+    elif settings.design == "tite-boin":
+        assert settings.target is not None  # validate_settings guarantees it
+        p_saf = BOIN_SAFE_FACTOR * settings.target if settings.p_saf is None else settings.p_saf
+        p_tox = BOIN_TOXIC_FACTOR * settings.target if settings.p_tox is None else settings.p_tox
+        validate_boin_target(settings.target, p_saf, p_tox)
+        core = TiteBoin(
+            settings.n_doses,
+            settings.start_dose,
+            settings.target,
+            settings.window_days,
+            settings.p_saf,
+            settings.p_tox,
+        )
+        eliminate = EliminateToxicDoses(
+            core, settings.target, settings.cutoff_eli, settings.extra_safe, settings.offset
+        )
+        design = SuspendWhenTooManyPending(
+            StopAtNAtDose(eliminate, settings.n_earlystop), settings.max_pending_fraction
+        )
     elif settings.design == "boin12":
         design = SuspendWhilePending(StopAtNAtDose(make_boin12(settings), settings.n_earlystop))
     elif settings.design in ("crm", "tite-crm"):
