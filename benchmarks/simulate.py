@@ -40,11 +40,16 @@ TITE = DesignSettings(
 TITE_ACCRUAL_DAYS = 7.0
 
 
-def measure_tite(trials: int) -> float:
-    """TITE-CRM, 30 patients one at a time, arrivals every 7 days, 28-day DLT window."""
-    simulate_tite_operating_characteristics(TITE, TRUE_TOX, 30, TITE_ACCRUAL_DAYS, "fixed", 100, seed=1)
+TITE_BOIN = DesignSettings(design="tite-boin", n_doses=4, start_dose=1, target=0.3, window_days=28.0)
+
+
+def measure_tite(settings: DesignSettings, trials: int) -> float:
+    """30 patients one at a time, arrivals every 7 days, 28-day DLT window."""
+    simulate_tite_operating_characteristics(settings, TRUE_TOX, 30, TITE_ACCRUAL_DAYS, "fixed", 100, seed=1)
     start = time.perf_counter()
-    simulate_tite_operating_characteristics(TITE, TRUE_TOX, 30, TITE_ACCRUAL_DAYS, "fixed", trials, seed=6)
+    simulate_tite_operating_characteristics(
+        settings, TRUE_TOX, 30, TITE_ACCRUAL_DAYS, "fixed", trials, seed=6
+    )
     return trials / (time.perf_counter() - start)
 
 
@@ -56,11 +61,12 @@ def main() -> None:
         rate = measure(settings, args.trials)
         name = f"{settings.design} ({settings.model})" if settings.design == "crm" else settings.design
         print(f"{name:16s} {rate:12,.0f} trials/s  ({args.trials:,} trials, 4 doses, 10 cohorts of 3)")
-    tite_trials = max(args.trials // 100, 1000)
-    rate = measure_tite(tite_trials)
-    print(
-        f"{'tite-crm':16s} {rate:12,.0f} trials/s  ({tite_trials:,} trials, 4 doses, 30 patients one by one)"
-    )
+    for settings, trials in (
+        (TITE, max(args.trials // 100, 1000)),
+        (TITE_BOIN, max(args.trials // 10, 1000)),
+    ):
+        rate = measure_tite(settings, trials)
+        print(f"{settings.design:16s} {rate:12,.0f} trials/s  ({trials:,} trials, 30 patients one by one)")
 
 
 if __name__ == "__main__":

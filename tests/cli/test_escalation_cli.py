@@ -315,3 +315,22 @@ def test_escalate_tite_boin_from_the_example_state() -> None:
     details = shown["details"]
     assert isinstance(details, dict)
     assert details["effective_sample_size"] == pytest.approx(1 + 21 / 28 + 6 / 28)
+
+
+def test_simulate_tite_boin_reports_duration() -> None:
+    shown = run_json(
+        "simulate",
+        "--design",
+        "tite-boin",
+        "--target",
+        "0.3",
+        "--true",
+        "0.05,0.1,0.2,0.3",
+        "--accrual-days",
+        "7",
+        "--accrual",
+        "poisson",
+        "--trials",
+        "300",
+    )
+    assert float(shown["mean_duration_days"]) > 28  # type: ignore[arg-type]

@@ -60,7 +60,11 @@ def replay(s: DesignSettings, u: np.ndarray, interval: float, poisson: bool) -> 
                 decision = design.decide(data_at(now, s.n_doses, arrival, dose, tox, when))
                 if decision.stop:
                     n = [dose.count(x) for x in range(s.n_doses)]
-                    return -1, n, arrival[-1] + 28.0
+                    if 1 in decision.eliminated:  # stopped for toxicity: no dose
+                        return -1, n, arrival[-1] + 28.0
+                    final = data_at(1e9, s.n_doses, arrival, dose, tox, when)
+                    mtd = select_mtd(final, s).mtd
+                    return (-1 if mtd is None else mtd - 1), n, arrival[-1] + 28.0
                 if decision.action == "suspend":
                     now = min(
                         a + (w if t else 28.0)
@@ -87,6 +91,9 @@ def replay(s: DesignSettings, u: np.ndarray, interval: float, poisson: bool) -> 
         ({}, 7.0, False),
         ({"max_pending_fraction": 1.0}, 5.0, True),
         ({"model": "logistic", "start_dose": 2}, 10.0, True),
+        ({"design": "tite-boin"}, 7.0, False),
+        ({"design": "tite-boin", "n_earlystop": 6, "extra_safe": True}, 4.0, True),
+        ({"design": "tite-boin", "max_pending_fraction": 1.0, "start_dose": 2}, 3.0, True),
     ],
 )
 def test_compiled_tite_loop_equals_the_pure_design(
@@ -117,3 +124,7 @@ def test_only_tite_crm_and_positive_accrual() -> None:
         simulate_tite_operating_characteristics(settings(), TRUE, 12, 0.0, "fixed", 10, 1)
     with pytest.raises(InputError, match="design"):
         simulate_tite_operating_characteristics(settings(design="crm"), TRUE, 12, 7.0, "fixed", 10, 1)
+    boin = simulate_tite_operating_characteristics(
+        settings(design="tite-boin", max_pending_fraction=1.0), TRUE, 12, 7.0, "fixed", 200, 6
+    )
+    assert boin.mean_duration_days == pytest.approx(11 * 7.0 + 28.0)

@@ -551,7 +551,7 @@ def simulate(
             },
         )
         duration: float | None = None
-        if settings.design == "tite-crm":
+        if settings.design in ("tite-crm", "tite-boin"):
             from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
 
             if accrual_days is None:

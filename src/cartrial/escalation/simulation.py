@@ -110,7 +110,7 @@ def _pava(x: NDArray[np.float64], w: NDArray[np.float64], m: int, level: NDArray
 
 
 @numba.njit(cache=True)
-def _select_boin(
+def select_boin_kernel(
     n: NDArray[np.int64],
     y: NDArray[np.int64],
     target: float,
@@ -221,7 +221,7 @@ def _simulate_interval(
         if stopped:
             selected[t] = -1
         else:
-            selected[t] = _select_boin(
+            selected[t] = select_boin_kernel(
                 n, y, target, elim, extra, extra_safe, prior, tie_break, phat, weight, index, level
             )
 
@@ -383,7 +383,8 @@ def _simulate_crm(
         selected[t] = -1 if stopped else _crm_select(mean, labels, logistic, intercept, target)
 
 
-def _elimination_table(target: float, cutoff: float, max_n: int) -> NDArray[np.int64]:
+def calculate_elimination_table(target: float, cutoff: float, max_n: int) -> NDArray[np.int64]:
+    """table[n]: the fewest DLTs among n that eliminate a dose, -1 where none does (R get.boundary)."""
     return np.asarray(
         [-1] + [calculate_elimination_count(n, target, cutoff) or -1 for n in range(1, max_n + 1)],
         dtype=np.int64,
@@ -440,8 +441,8 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
         settings,
         calculate_binomial_cdf(true_tox, settings.cohort_size),
         signal,
-        _elimination_table(target, settings.cutoff_eli, max_n),
-        _elimination_table(target, settings.cutoff_eli - settings.offset, max_n),
+        calculate_elimination_table(target, settings.cutoff_eli, max_n),
+        calculate_elimination_table(target, settings.cutoff_eli - settings.offset, max_n),
     )
 
 

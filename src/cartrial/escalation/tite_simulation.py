@@ -1,4 +1,4 @@
-"""Simulation of TITE-CRM trials in calendar time (patients one at a time), compiled with numba.
+"""Simulation of TITE-CRM and TITE-BOIN trials in calendar time (patients one at a time), compiled with numba.
 
 As dfcrm's `titesim` (surv = "uniform"): patients arrive every `accrual_days` ("fixed") or after
 exponential gaps of that mean ("poisson"); a patient has a DLT with the dose's true probability, at a
@@ -21,9 +21,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cartrial.errors import InputError
-from cartrial.escalation.configure import DesignSettings, make_crm, validate_settings
+from cartrial.escalation.configure import DesignSettings, build_design, make_crm, validate_settings
+from cartrial.escalation.designs.boin import calculate_boin_lambdas
 from cartrial.escalation.designs.crm import CRM_SAFETY_MIN_N
-from cartrial.escalation.simulation import TRIALS_PER_BLOCK, OperatingCharacteristics
+from cartrial.escalation.selection import SELECTION_PRIOR, SELECTION_TIE_BREAK
+from cartrial.escalation.simulation import (
+    TRIALS_PER_BLOCK,
+    OperatingCharacteristics,
+    calculate_elimination_table,
+    select_boin_kernel,
+)
 
 Accrual = Literal["fixed", "poisson"]
 
@@ -204,6 +211,127 @@ def _simulate_tite_crm(
             selected[t] = _select(first / total, labels, logistic, intercept, target)
 
 
+@numba.njit(cache=True)
+def _simulate_tite_boin(
+    u: NDArray[np.float64],
+    p_true: NDArray[np.float64],
+    start: int,
+    window: float,
+    interval: float,
+    poisson: bool,
+    lambda_e: float,
+    lambda_d: float,
+    elim: NDArray[np.int64],
+    extra: NDArray[np.int64],
+    extra_safe: bool,
+    cap: int,
+    max_fraction: float,
+    target: float,
+    prior: float,
+    tie_break: float,
+    selected: NDArray[np.int64],
+    patients: NDArray[np.int64],
+    dlts: NDArray[np.int64],
+    duration: NDArray[np.float64],
+) -> None:
+    """The TITE-BOIN stack of `build_design` in calendar time: effective sample size at the current
+    dose, elimination on completed patients, the cap, then the suspension rule."""
+    n_trials, n_max, _ = u.shape
+    k = p_true.shape[0]
+    arrival = np.empty(n_max)
+    dose = np.empty(n_max, dtype=np.int64)
+    tox = np.empty(n_max, dtype=np.bool_)
+    tox_time = np.empty(n_max)
+    complete = np.empty(k, dtype=np.int64)
+    toxic = np.empty(k, dtype=np.int64)
+    phat = np.empty(k)
+    weight = np.empty(k)
+    index = np.empty(k, dtype=np.int64)
+    level = np.empty(k, dtype=np.int64)
+    for t in range(n_trials):
+        now = 0.0
+        d = start
+        unsafe = False
+        capped = False
+        enrolled = 0
+        for j in range(n_max):
+            if j > 0:
+                while True:
+                    complete[:] = 0
+                    toxic[:] = 0
+                    current = dose[j - 1]
+                    ess = 0.0
+                    waiting = 0
+                    soonest = 1e300
+                    for i in range(j):
+                        seen_dlt = tox[i] and arrival[i] + tox_time[i] <= now
+                        if seen_dlt or now >= arrival[i] + window:
+                            complete[dose[i]] += 1
+                            toxic[dose[i]] += seen_dlt
+                        else:
+                            if dose[i] == current:
+                                waiting += 1
+                                ess += min((now - arrival[i]) / window, 1.0)
+                            soonest = min(soonest, arrival[i] + (tox_time[i] if tox[i] else window))
+                    ess += complete[current]
+                    nxt = current
+                    if ess > 0:
+                        rate = toxic[current] / ess
+                        if rate <= lambda_e:
+                            nxt = min(current + 1, k - 1)
+                        elif rate >= lambda_d:
+                            nxt = max(current - 1, 0)
+                    lowest = k
+                    n1 = complete[0]
+                    if extra_safe and n1 >= 3 and elim[n1] >= 0 and extra[n1] >= 0 and toxic[0] >= extra[n1]:
+                        lowest = 0
+                    else:
+                        for m in range(k):
+                            if complete[m] >= 3 and elim[complete[m]] >= 0 and toxic[m] >= elim[complete[m]]:
+                                lowest = m
+                                break
+                    if lowest == 0:
+                        unsafe = True
+                        break
+                    nxt = min(nxt, lowest - 1)
+                    if nxt == current and complete[current] >= cap:
+                        capped = True
+                        break
+                    if waiting > max_fraction * (waiting + complete[current]):
+                        now = soonest
+                        continue
+                    d = nxt
+                    break
+                if unsafe or capped:
+                    break
+            arrival[j] = now
+            dose[j] = d
+            tox[j] = u[t, j, 0] < p_true[d]
+            tox_time[j] = u[t, j, 1] * window
+            patients[t, d] += 1
+            dlts[t, d] += tox[j]
+            enrolled = j + 1
+            now += -math.log1p(-u[t, j, 2]) * interval if poisson else interval
+        duration[t] = arrival[enrolled - 1] + window
+        if unsafe:
+            selected[t] = -1
+        else:
+            selected[t] = select_boin_kernel(
+                patients[t],
+                dlts[t],
+                target,
+                elim,
+                extra,
+                extra_safe,
+                prior,
+                tie_break,
+                phat,
+                weight,
+                index,
+                level,
+            )
+
+
 def simulate_tite_trials(
     settings: DesignSettings,
     true_tox: Sequence[float],
@@ -212,23 +340,52 @@ def simulate_tite_trials(
     accrual: Accrual,
     u: NDArray[np.float64],
 ) -> TiteTrialResults:
-    """One TITE-CRM trial per u[t] (n_patients x 3 uniforms)."""
+    """One TITE-CRM or TITE-BOIN trial per u[t] (n_patients x 3 uniforms)."""
     validate_settings(settings)
-    if settings.design != "tite-crm":
-        raise InputError.single("simulate", "design", "calendar-time simulation is for tite-crm")
+    if settings.design not in ("tite-crm", "tite-boin"):
+        raise InputError.single(
+            "simulate", "design", "calendar-time simulation is for tite-crm and tite-boin"
+        )
     if len(true_tox) != settings.n_doses:
         raise InputError.single("simulate", "true", f"{len(true_tox)} rates for {settings.n_doses} doses")
     if not accrual_days > 0:
         raise InputError.single("simulate", "accrual_days", f"must be positive, got {accrual_days}")
-    assert settings.target is not None  # validate_settings guarantees it
-    crm = make_crm(settings)
-    grid = crm.grid
-    prior = np.exp(grid.log_weight - grid.log_weight.max())
     n_trials = u.shape[0]
     selected = np.zeros(n_trials, dtype=np.int64)
     patients = np.zeros((n_trials, settings.n_doses), dtype=np.int64)
     dlts = np.zeros((n_trials, settings.n_doses), dtype=np.int64)
     duration = np.zeros(n_trials)
+    if settings.design == "tite-boin":
+        assert settings.target is not None  # validate_settings guarantees it
+        build_design(settings)  # validates the BOIN settings
+        lambda_e, lambda_d = calculate_boin_lambdas(settings.target, settings.p_saf, settings.p_tox)
+        _simulate_tite_boin(
+            u,
+            np.asarray(true_tox, dtype=np.float64),
+            settings.start_dose - 1,
+            settings.window_days,
+            accrual_days,
+            accrual == "poisson",
+            lambda_e,
+            lambda_d,
+            calculate_elimination_table(settings.target, settings.cutoff_eli, n_patients),
+            calculate_elimination_table(settings.target, settings.cutoff_eli - settings.offset, n_patients),
+            settings.extra_safe,
+            settings.n_earlystop,
+            settings.max_pending_fraction,
+            settings.target,
+            SELECTION_PRIOR,
+            SELECTION_TIE_BREAK,
+            selected,
+            patients,
+            dlts,
+            duration,
+        )
+        return TiteTrialResults(selected, patients, dlts, duration)
+    assert settings.target is not None  # validate_settings guarantees it
+    crm = make_crm(settings)
+    grid = crm.grid
+    prior = np.exp(grid.log_weight - grid.log_weight.max())
     _simulate_tite_crm(
         u,
         np.asarray(true_tox, dtype=np.float64),
@@ -264,7 +421,7 @@ def simulate_tite_operating_characteristics(
     n_trials: int,
     seed: int,
 ) -> TiteOperatingCharacteristics:
-    """Operating characteristics and mean trial duration (days) of a TITE-CRM."""
+    """Operating characteristics and mean trial duration (days) of a TITE-CRM or TITE-BOIN."""
     if n_patients < 1 or n_trials < 1:
         raise InputError.single("simulate", "trials" if n_trials < 1 else "max_n", "must be at least 1")
     rng = np.random.default_rng(seed)
