@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine, QueuePool
 from sqlalchemy.orm import Session, sessionmaker
 
 from cartrial.errors import InputError
@@ -36,16 +37,21 @@ class ApiSettings:
 
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
-    # SQLite runs one transaction at a time (each is BEGIN IMMEDIATE). Requests queue for it here, in
-    # order and without holding a worker thread, where SQLite's busy handler would poll with growing
-    # sleeps and let late-comers overtake.
-    one_at_a_time: AbstractAsyncContextManager[object] = field(default_factory=nullcontext)
+    # Requests wait here, in order and without holding a worker thread, for their turn at the database.
+    turn: AbstractAsyncContextManager[object] = field(default_factory=nullcontext)
 
 
 def settings_for(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> ApiSettings:
+    """SQLite runs one transaction at a time (each is BEGIN IMMEDIATE): one turn, rather than its busy
+    handler's polling with growing sleeps, which lets late-comers overtake. PostgreSQL: as many turns as
+    the engine's pool has connections, rather than dozens of threads contending for them and the GIL."""
     bind = sessions.kw.get("bind")
-    sqlite = bind is not None and bind.dialect.name == "sqlite"
-    return ApiSettings(sessions, clock, asyncio.Lock() if sqlite else nullcontext())
+    turn: AbstractAsyncContextManager[object] = nullcontext()
+    if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        turn = asyncio.Lock()
+    elif isinstance(bind, Engine) and isinstance(bind.pool, QueuePool):
+        turn = asyncio.Semaphore(bind.pool.size())
+    return ApiSettings(sessions, clock, turn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +104,7 @@ def _settings(request: Request) -> ApiSettings:
 
 async def _anonymous(request: Request) -> AsyncIterator[Call]:
     settings = _settings(request)
-    async with settings.one_at_a_time:
+    async with settings.turn:
         yield Call(settings, settings.clock(), None)
 
 
@@ -112,7 +118,7 @@ async def _logged_in(
     if not token:
         raise UnauthenticatedError(NOT_LOGGED_IN)
     settings = _settings(request)
-    async with settings.one_at_a_time:
+    async with settings.turn:
         yield Call(settings, settings.clock(), token)
 
 
