@@ -114,7 +114,7 @@ async def _logged_in(
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> AsyncIterator[Call]:
     token = bearer.credentials if bearer is not None else cookie
-    # Refused before the body is read, so that a request without credentials learns nothing but 401.
+    # Refused before the body is validated: a request without credentials learns nothing but 401.
     if not token:
         raise UnauthenticatedError(NOT_LOGGED_IN)
     settings = _settings(request)
