@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,21 +27,35 @@ if TYPE_CHECKING:
 DESIGN_HELP = "design: 3+3, boin, mtpi2, i3+3, crm, tite-crm or boin12 (default: the protocol's)"
 
 
-def _settings(
-    design: str | None,
-    doses: int | None,
-    protocol_version: str | None,
-    protocol_file: Path | None,
-    **overrides: Any,
-) -> DesignSettings:
+# Flags that choose where the settings come from rather than override one of them.
+_SOURCE_FLAGS = ("doses", "protocol_version", "protocol_file")
+
+
+def _overrides(flags: Mapping[str, Any]) -> dict[str, Any]:
+    """The design flags as `override_settings` takes them (the skeleton parsed)."""
+    overrides = {name: value for name, value in flags.items() if name not in _SOURCE_FLAGS}
+    if overrides.get("skeleton") is not None:
+        overrides["skeleton"] = _parse_rates(overrides["skeleton"], "--skeleton")
+    return overrides
+
+
+def _settings(flags: Mapping[str, Any]) -> DesignSettings:
     """Settings from the protocol (or `--doses N`, starting at level 1), overridden by the flags."""
     from cartrial.escalation import DesignSettings, override_settings, settings_from_protocol
 
-    if doses is not None:
-        base = DesignSettings(design=design or "3+3", n_doses=doses, start_dose=1)
+    if flags["doses"] is not None:
+        base = DesignSettings(design=flags["design"] or "3+3", n_doses=flags["doses"], start_dose=1)
     else:
-        base = settings_from_protocol(load_protocol_option(protocol_version, protocol_file))
-    return override_settings(base, {"design": design, **overrides})
+        base = settings_from_protocol(load_protocol_option(flags["protocol_version"], flags["protocol_file"]))
+    return override_settings(base, _overrides(flags))
+
+
+def _settings_and_state(
+    flags: Mapping[str, Any], state_file: Path | None, outcomes: str | None
+) -> tuple[DesignSettings, DoseOutcomes]:
+    """The design settings and the patients so far (STATE.json or the outcome notation)."""
+    settings = _settings(flags)
+    return settings, _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
 
 
 def _load_state(
@@ -107,59 +124,76 @@ PROTOCOL_VERSION_OPTION = typer.Option(None, "--protocol-version", help="embedde
 PROTOCOL_FILE_OPTION = typer.Option(None, "--protocol-file", help="a protocol TOML file")
 JSON_OPTION = typer.Option(False, "--json", help="print JSON")
 
+# Every design flag once: its type and its option; commands pick theirs with `_with_design_flags`.
+_DESIGN_FLAGS: dict[str, tuple[Any, Any]] = {
+    "design": (str | None, DESIGN_OPTION),
+    "doses": (int | None, DOSES_OPTION),
+    "target": (float | None, TARGET_OPTION),
+    "cohort_size": (int | None, COHORT_OPTION),
+    "max_n": (int | None, MAX_N_OPTION),
+    "cutoff_eli": (float | None, CUTOFF_OPTION),
+    "extra_safe": (bool | None, EXTRA_SAFE_OPTION),
+    "n_earlystop": (int | None, N_EARLYSTOP_OPTION),
+    "epsilon1": (float | None, EPSILON1_OPTION),
+    "epsilon2": (float | None, EPSILON2_OPTION),
+    "skeleton": (str | None, SKELETON_OPTION),
+    "skeleton_halfwidth": (float | None, HALFWIDTH_OPTION),
+    "skeleton_nu": (int | None, NU_OPTION),
+    "model": (str | None, MODEL_OPTION),
+    "prior_var": (float | None, PRIOR_VAR_OPTION),
+    "intercept": (float | None, INTERCEPT_OPTION),
+    "phi_e": (float | None, PHI_E_OPTION),
+    "start_dose": (int | None, START_OPTION),
+    "protocol_version": (str | None, PROTOCOL_VERSION_OPTION),
+    "protocol_file": (Path | None, PROTOCOL_FILE_OPTION),
+}
+# The flags of the commands that decide on the patients so far (escalate, pathways).
+_DECISION_FLAGS = tuple(_DESIGN_FLAGS)
 
+
+def _with_design_flags(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the named design flags as options (in place of its `flags` parameter); the
+    command receives them as one mapping, name -> value (None where not given)."""
+
+    def wrap(command: Callable[..., None]) -> Callable[..., None]:
+        own = inspect.signature(command, eval_str=True)
+        params = list(own.parameters.values())
+        at = list(own.parameters).index("flags")
+        shared = [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=_DESIGN_FLAGS[name][1],
+                annotation=_DESIGN_FLAGS[name][0],
+            )
+            for name in names
+        ]
+        signature = own.replace(parameters=[*params[:at], *shared, *params[at + 1 :]])
+
+        @functools.wraps(command)
+        def run(**kwargs: Any) -> None:
+            command(flags={name: kwargs.pop(name) for name in names}, **kwargs)
+
+        run.__signature__ = signature  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()} | {"return": None}
+        return run
+
+    return wrap
+
+
+@_with_design_flags(*_DECISION_FLAGS)
 def escalate(
     state_file: Path | None = STATE_ARGUMENT,
     outcomes: str | None = OUTCOMES_OPTION,
-    design: str | None = DESIGN_OPTION,
-    doses: int | None = DOSES_OPTION,
-    target: float | None = TARGET_OPTION,
-    cohort_size: int | None = COHORT_OPTION,
-    max_n: int | None = MAX_N_OPTION,
-    cutoff_eli: float | None = CUTOFF_OPTION,
-    extra_safe: bool | None = EXTRA_SAFE_OPTION,
-    n_earlystop: int | None = N_EARLYSTOP_OPTION,
-    epsilon1: float | None = EPSILON1_OPTION,
-    epsilon2: float | None = EPSILON2_OPTION,
-    skeleton: str | None = SKELETON_OPTION,
-    skeleton_halfwidth: float | None = HALFWIDTH_OPTION,
-    skeleton_nu: int | None = NU_OPTION,
-    model: str | None = MODEL_OPTION,
-    prior_var: float | None = PRIOR_VAR_OPTION,
-    intercept: float | None = INTERCEPT_OPTION,
-    phi_e: float | None = PHI_E_OPTION,
-    start_dose: int | None = START_OPTION,
-    protocol_version: str | None = PROTOCOL_VERSION_OPTION,
-    protocol_file: Path | None = PROTOCOL_FILE_OPTION,
+    *,
+    flags: Mapping[str, Any],
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The design's recommendation for the next cohort, with its reasons and numbers."""
     from cartrial.escalation import build_design
 
     try:
-        settings = _settings(
-            design,
-            doses,
-            protocol_version,
-            protocol_file,
-            target=target,
-            cohort_size=cohort_size,
-            max_n=max_n,
-            cutoff_eli=cutoff_eli,
-            extra_safe=extra_safe,
-            n_earlystop=n_earlystop,
-            epsilon1=epsilon1,
-            epsilon2=epsilon2,
-            skeleton=None if skeleton is None else _parse_rates(skeleton, "--skeleton"),
-            skeleton_halfwidth=skeleton_halfwidth,
-            skeleton_nu=skeleton_nu,
-            model=model,
-            prior_var=prior_var,
-            intercept=intercept,
-            phi_e=phi_e,
-            start_dose=start_dose,
-        )
-        data = _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
+        settings, data = _settings_and_state(flags, state_file, outcomes)
         decision = build_design(settings).decide(data)
     except InputError as exc:
         fail_bad_input(exc)
@@ -257,23 +291,27 @@ def boundaries(
     stdout.print(shown)
 
 
+@_with_design_flags(
+    "design",
+    "doses",
+    "target",
+    "cutoff_eli",
+    "extra_safe",
+    "skeleton",
+    "skeleton_halfwidth",
+    "skeleton_nu",
+    "model",
+    "prior_var",
+    "intercept",
+    "phi_e",
+    "protocol_version",
+    "protocol_file",
+)
 def select_mtd(
     state_file: Path | None = STATE_ARGUMENT,
     outcomes: str | None = OUTCOMES_OPTION,
-    design: str | None = DESIGN_OPTION,
-    doses: int | None = DOSES_OPTION,
-    target: float | None = TARGET_OPTION,
-    cutoff_eli: float | None = CUTOFF_OPTION,
-    extra_safe: bool | None = EXTRA_SAFE_OPTION,
-    skeleton: str | None = SKELETON_OPTION,
-    skeleton_halfwidth: float | None = HALFWIDTH_OPTION,
-    skeleton_nu: int | None = NU_OPTION,
-    model: str | None = MODEL_OPTION,
-    prior_var: float | None = PRIOR_VAR_OPTION,
-    intercept: float | None = INTERCEPT_OPTION,
-    phi_e: float | None = PHI_E_OPTION,
-    protocol_version: str | None = PROTOCOL_VERSION_OPTION,
-    protocol_file: Path | None = PROTOCOL_FILE_OPTION,
+    *,
+    flags: Mapping[str, Any],
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The MTD at the end of the trial: isotonic estimates with 95% intervals (R BOIN select.mtd).
@@ -284,23 +322,7 @@ def select_mtd(
     from cartrial.escalation import select_mtd as select
 
     try:
-        settings = _settings(
-            design,
-            doses,
-            protocol_version,
-            protocol_file,
-            target=target,
-            cutoff_eli=cutoff_eli,
-            extra_safe=extra_safe,
-            skeleton=None if skeleton is None else _parse_rates(skeleton, "--skeleton"),
-            skeleton_halfwidth=skeleton_halfwidth,
-            skeleton_nu=skeleton_nu,
-            model=model,
-            prior_var=prior_var,
-            intercept=intercept,
-            phi_e=phi_e,
-        )
-        data = _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
+        settings, data = _settings_and_state(flags, state_file, outcomes)
         if sum(data.pending):
             raise InputError.single(
                 "input", "patients", "MTD selection needs every DLT outcome; some are pending"
@@ -341,6 +363,12 @@ def select_mtd(
     stdout.print(shown)
     verdict = "no dose: every dose is too toxic" if selection.mtd is None else f"dose {selection.mtd}"
     stdout.print(f"MTD: {verdict}", highlight=False)
+
+
+def _check_plot_file(plot: Path) -> None:
+    """A plot is drawn to a PNG or SVG file (exit 2 otherwise)."""
+    if plot.suffix.lower() not in (".png", ".svg"):
+        fail_bad_input(InputError.single("--plot", "plot", "the file must end in .png or .svg"))
 
 
 def _parse_rates(text: str, field: str) -> tuple[float, ...]:
@@ -475,33 +503,37 @@ def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None) -> None:
     stdout.print(shown)
 
 
+@_with_design_flags(
+    "design",
+    "target",
+    "cohort_size",
+    "cutoff_eli",
+    "extra_safe",
+    "n_earlystop",
+    "epsilon1",
+    "epsilon2",
+    "skeleton",
+    "skeleton_halfwidth",
+    "skeleton_nu",
+    "model",
+    "prior_var",
+    "intercept",
+    "protocol_version",
+    "protocol_file",
+)
 def simulate(
     grid: Path | None = typer.Argument(None, help="GRID.toml: designs x scenarios (see docs/escalation.md)"),
-    design: str | None = DESIGN_OPTION,
-    target: float | None = TARGET_OPTION,
     true: str | None = typer.Option(
         None, "--true", help="true DLT probability per dose, e.g. 0.05,0.10,0.20,0.30"
     ),
-    cohort_size: int | None = COHORT_OPTION,
     cohorts: int = typer.Option(10, "--cohorts", help="number of cohorts (ncohort)"),
     trials: int = typer.Option(10000, "--trials", help="number of simulated trials"),
     seed: int = typer.Option(6, "--seed", help="random seed"),
     start_dose: int | None = typer.Option(
         None, "--start-dose", help="start dose level (default 1, as get.oc)"
     ),
-    cutoff_eli: float | None = CUTOFF_OPTION,
-    extra_safe: bool | None = EXTRA_SAFE_OPTION,
-    n_earlystop: int | None = N_EARLYSTOP_OPTION,
-    epsilon1: float | None = EPSILON1_OPTION,
-    epsilon2: float | None = EPSILON2_OPTION,
-    skeleton: str | None = SKELETON_OPTION,
-    skeleton_halfwidth: float | None = HALFWIDTH_OPTION,
-    skeleton_nu: int | None = NU_OPTION,
-    model: str | None = MODEL_OPTION,
-    prior_var: float | None = PRIOR_VAR_OPTION,
-    intercept: float | None = INTERCEPT_OPTION,
-    protocol_version: str | None = PROTOCOL_VERSION_OPTION,
-    protocol_file: Path | None = PROTOCOL_FILE_OPTION,
+    *,
+    flags: Mapping[str, Any],
     plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
     csv_file: Path | None = typer.Option(None, "--csv", help="with GRID.toml: also write the cells as CSV"),
     accrual_days: float | None = typer.Option(
@@ -527,29 +559,9 @@ def simulate(
         if true is None:
             raise InputError.single("--true", "true", "give the true DLT probabilities, or a GRID.toml")
         true_tox = _parse_rates(true, "--true")
-        base = settings_from_protocol(load_protocol_option(protocol_version, protocol_file))
+        base = settings_from_protocol(load_protocol_option(flags["protocol_version"], flags["protocol_file"]))
         base = replace(base, n_doses=len(true_tox), start_dose=1)
-        settings = override_settings(
-            base,
-            {
-                "design": design,
-                "target": target,
-                "cohort_size": cohort_size,
-                "cutoff_eli": cutoff_eli,
-                "extra_safe": extra_safe,
-                "n_earlystop": n_earlystop,
-                "epsilon1": epsilon1,
-                "epsilon2": epsilon2,
-                "skeleton": None if skeleton is None else _parse_rates(skeleton, "--skeleton"),
-                "skeleton_halfwidth": skeleton_halfwidth,
-                "skeleton_nu": skeleton_nu,
-                "model": model,
-                "prior_var": prior_var,
-                "intercept": intercept,
-                "start_dose": start_dose,
-                "max_n": None,
-            },
-        )
+        settings = override_settings(base, {**_overrides(flags), "start_dose": start_dose, "max_n": None})
         duration: float | None = None
         if settings.design in ("tite-crm", "tite-boin"):
             from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
@@ -576,8 +588,7 @@ def simulate(
     except InputError as exc:
         fail_bad_input(exc)
     if plot is not None:
-        if plot.suffix.lower() not in (".png", ".svg"):
-            fail_bad_input(InputError.single("--plot", "plot", "the file must end in .png or .svg"))
+        _check_plot_file(plot)
         _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
     if as_json:
         print_json(_oc_json(oc) if duration is None else {**_oc_json(oc), "mean_duration_days": duration})
@@ -641,30 +652,13 @@ def _plot_tree(path: Path, root: PathwayNode) -> None:
     plt.close(fig)
 
 
+@_with_design_flags(*_DECISION_FLAGS)
 def pathways(
     state_file: Path | None = STATE_ARGUMENT,
     outcomes: str | None = OUTCOMES_OPTION,
     cohorts: int = typer.Option(2, "--cohorts", help="number of future cohorts"),
-    design: str | None = DESIGN_OPTION,
-    doses: int | None = DOSES_OPTION,
-    target: float | None = TARGET_OPTION,
-    cohort_size: int | None = COHORT_OPTION,
-    max_n: int | None = MAX_N_OPTION,
-    cutoff_eli: float | None = CUTOFF_OPTION,
-    extra_safe: bool | None = EXTRA_SAFE_OPTION,
-    n_earlystop: int | None = N_EARLYSTOP_OPTION,
-    epsilon1: float | None = EPSILON1_OPTION,
-    epsilon2: float | None = EPSILON2_OPTION,
-    skeleton: str | None = SKELETON_OPTION,
-    skeleton_halfwidth: float | None = HALFWIDTH_OPTION,
-    skeleton_nu: int | None = NU_OPTION,
-    model: str | None = MODEL_OPTION,
-    prior_var: float | None = PRIOR_VAR_OPTION,
-    intercept: float | None = INTERCEPT_OPTION,
-    phi_e: float | None = PHI_E_OPTION,
-    start_dose: int | None = START_OPTION,
-    protocol_version: str | None = PROTOCOL_VERSION_OPTION,
-    protocol_file: Path | None = PROTOCOL_FILE_OPTION,
+    *,
+    flags: Mapping[str, Any],
     plot: Path | None = typer.Option(None, "--plot", help="draw the tree to FILE.png or FILE.svg"),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -673,36 +667,13 @@ def pathways(
     from cartrial.escalation.pathways import calculate_pathways, list_pathways
 
     try:
-        settings = _settings(
-            design,
-            doses,
-            protocol_version,
-            protocol_file,
-            target=target,
-            cohort_size=cohort_size,
-            max_n=max_n,
-            cutoff_eli=cutoff_eli,
-            extra_safe=extra_safe,
-            n_earlystop=n_earlystop,
-            epsilon1=epsilon1,
-            epsilon2=epsilon2,
-            skeleton=None if skeleton is None else _parse_rates(skeleton, "--skeleton"),
-            skeleton_halfwidth=skeleton_halfwidth,
-            skeleton_nu=skeleton_nu,
-            model=model,
-            prior_var=prior_var,
-            intercept=intercept,
-            phi_e=phi_e,
-            start_dose=start_dose,
-        )
-        data = _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
+        settings, data = _settings_and_state(flags, state_file, outcomes)
         size = 3 if settings.design == "3+3" else settings.cohort_size
         root = calculate_pathways(build_design(settings), data, size, cohorts)
     except InputError as exc:
         fail_bad_input(exc)
     if plot is not None:
-        if plot.suffix.lower() not in (".png", ".svg"):
-            fail_bad_input(InputError.single("--plot", "plot", "the file must end in .png or .svg"))
+        _check_plot_file(plot)
         _plot_tree(plot, root)
     paths = list_pathways(root)
     if as_json:

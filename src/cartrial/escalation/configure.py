@@ -7,12 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
 from cartrial.errors import InputError
-from cartrial.escalation.designs.boin import (
-    BOIN_SAFE_FACTOR,
-    BOIN_TOXIC_FACTOR,
-    make_boin_design,
-    validate_boin_target,
-)
+from cartrial.escalation.designs.boin import calculate_validated_boin_lambdas, make_boin_design
 from cartrial.escalation.designs.boin12 import (
     BOIN12_C_E,
     BOIN12_C_T,
@@ -309,9 +304,7 @@ def build_design(settings: DesignSettings) -> Design:
         design = SuspendWhilePending(ThreePlusThree(settings.n_doses, settings.start_dose, variant))
     elif settings.design == "tite-boin":
         assert settings.target is not None  # validate_settings guarantees it
-        p_saf = BOIN_SAFE_FACTOR * settings.target if settings.p_saf is None else settings.p_saf
-        p_tox = BOIN_TOXIC_FACTOR * settings.target if settings.p_tox is None else settings.p_tox
-        validate_boin_target(settings.target, p_saf, p_tox)
+        calculate_validated_boin_lambdas(settings.target, settings.p_saf, settings.p_tox)
         core = TiteBoin(
             settings.n_doses,
             settings.start_dose,

@@ -82,6 +82,16 @@ def select_eliminated_doses(
     return ()
 
 
+def _redirect(decision: Decision, current: int, next_dose: int, why: str) -> Decision:
+    """The parent's decision moved to `next_dose` by a restriction, its reason extended by `why`."""
+    return replace(
+        decision,
+        action=action_between(current, next_dose),
+        next_dose=next_dose,
+        reason=f"{decision.reason}; {why}",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Wrapper:
     parent: Design
@@ -138,11 +148,11 @@ class EliminateToxicDoses(_Wrapper):
         if decision.next_dose is None or decision.next_dose < lowest or outcomes.current_dose is None:
             return decision
         next_dose = lowest - 1
-        return replace(
+        return _redirect(
             decision,
-            action=action_between(outcomes.current_dose, next_dose),
-            next_dose=next_dose,
-            reason=f"{decision.reason}; doses {lowest}.. are eliminated, so dose {next_dose}",
+            outcomes.current_dose,
+            next_dose,
+            f"doses {lowest}.. are eliminated, so dose {next_dose}",
         )
 
 
@@ -218,12 +228,7 @@ class DontSkipDoses(_Wrapper):
         if current is None or decision.next_dose is None or decision.next_dose <= current + 1:
             return decision
         next_dose = current + 1
-        return replace(
-            decision,
-            action=action_between(current, next_dose),
-            next_dose=next_dose,
-            reason=f"{decision.reason}; no skipping: dose {next_dose}",
-        )
+        return _redirect(decision, current, next_dose, f"no skipping: dose {next_dose}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,11 +251,8 @@ class CoherentEscalation(_Wrapper):
         rate = sum(last) / len(last)
         if rate < self.target:
             return decision
-        return replace(
-            decision,
-            action="stay",
-            next_dose=current,
-            reason=f"{decision.reason}; last cohort's DLT rate {rate:.3f} >= {self.target:g}: no escalation",
+        return _redirect(
+            decision, current, current, f"last cohort's DLT rate {rate:.3f} >= {self.target:g}: no escalation"
         )
 
 

@@ -293,7 +293,7 @@ def _simulate_three_plus_three(
 
 
 @numba.njit(cache=True)
-def _crm_select(
+def select_crm_kernel(
     mean: float, labels: NDArray[np.float64], logistic: bool, intercept: float, target: float
 ) -> int:
     """dfcrm's `mtd` from the curve at the posterior mean of beta (0-based)."""
@@ -377,10 +377,10 @@ def _simulate_crm(
                 break
             if i == n_cohorts - 1:
                 break
-            best = _crm_select(mean, labels, logistic, intercept, target)
+            best = select_crm_kernel(mean, labels, logistic, intercept, target)
             # dfcrm's coherence: no escalation right after a cohort with DLT rate >= target.
             d = min(best, d if coherent and tox / cohort_size >= target else d + 1)
-        selected[t] = -1 if stopped else _crm_select(mean, labels, logistic, intercept, target)
+        selected[t] = -1 if stopped else select_crm_kernel(mean, labels, logistic, intercept, target)
 
 
 def calculate_elimination_table(target: float, cutoff: float, max_n: int) -> NDArray[np.int64]:

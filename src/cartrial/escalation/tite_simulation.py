@@ -30,6 +30,7 @@ from cartrial.escalation.simulation import (
     OperatingCharacteristics,
     calculate_elimination_table,
     select_boin_kernel,
+    select_crm_kernel,
 )
 
 Accrual = Literal["fixed", "poisson"]
@@ -50,30 +51,27 @@ class TiteOperatingCharacteristics:
 
 
 @numba.njit(cache=True)
-def _select(mean: float, labels: NDArray[np.float64], logistic: bool, intercept: float, target: float) -> int:
-    k: int = labels.shape[0]
-    slope = math.exp(mean)
-    below = 0
-    above = 0
-    best = 0
-    best_distance = 1e300
-    for j in range(k):
-        p = (
-            1.0 / (1.0 + math.exp(-(intercept + slope * labels[j])))
-            if logistic
-            else float(labels[j] ** slope)
-        )
-        below += p <= target
-        above += p >= target
-        distance = abs(p - target)
-        if distance < best_distance:
-            best_distance = distance
-            best = j
-    if below == k:
-        return k - 1
-    if above == k:
-        return 0
-    return best
+def _enrol(
+    uniforms: NDArray[np.float64],
+    j: int,
+    d: int,
+    now: float,
+    p_true: NDArray[np.float64],
+    window: float,
+    interval: float,
+    poisson: bool,
+    arrival: NDArray[np.float64],
+    dose: NDArray[np.int64],
+    tox: NDArray[np.bool_],
+    tox_time: NDArray[np.float64],
+) -> float:
+    """Patient j enters at `now` on dose d (DLT and its time from the patient's uniforms); returns
+    the next patient's arrival."""
+    arrival[j] = now
+    dose[j] = d
+    tox[j] = uniforms[0] < p_true[d]
+    tox_time[j] = uniforms[1] * window
+    return now + (-math.log1p(-uniforms[2]) * interval if poisson else interval)
 
 
 @numba.njit(cache=True)
@@ -175,19 +173,15 @@ def _simulate_tite_crm(
                             soonest = min(soonest, arrival[i] + (tox_time[i] if tox[i] else window))
                         now = soonest
                         continue
-                    d = min(_select(mean, labels, logistic, intercept, target), current + 1)
+                    d = min(select_crm_kernel(mean, labels, logistic, intercept, target), current + 1)
                     break
                 if stopped:
                     break
-            arrival[j] = now
-            dose[j] = d
-            tox[j] = u[t, j, 0] < p_true[d]
-            tox_time[j] = u[t, j, 1] * window
             folded[j] = False
+            now = _enrol(u[t, j], j, d, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time)
             patients[t, d] += 1
             dlts[t, d] += tox[j]
             enrolled = j + 1
-            now += -math.log1p(-u[t, j, 2]) * interval if poisson else interval
         duration[t] = arrival[enrolled - 1] + window
         if stopped:
             selected[t] = -1
@@ -208,7 +202,7 @@ def _simulate_tite_crm(
         if complete[0] >= min_n and tail / total > cutoff:
             selected[t] = -1
         else:
-            selected[t] = _select(first / total, labels, logistic, intercept, target)
+            selected[t] = select_crm_kernel(first / total, labels, logistic, intercept, target)
 
 
 @numba.njit(cache=True)
@@ -304,14 +298,10 @@ def _simulate_tite_boin(
                     break
                 if unsafe or capped:
                     break
-            arrival[j] = now
-            dose[j] = d
-            tox[j] = u[t, j, 0] < p_true[d]
-            tox_time[j] = u[t, j, 1] * window
+            now = _enrol(u[t, j], j, d, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time)
             patients[t, d] += 1
             dlts[t, d] += tox[j]
             enrolled = j + 1
-            now += -math.log1p(-u[t, j, 2]) * interval if poisson else interval
         duration[t] = arrival[enrolled - 1] + window
         if unsafe:
             selected[t] = -1

@@ -64,6 +64,21 @@ def validate_boin_target(target: float, p_saf: float, p_tox: float, field: str =
         raise InputError.single(field, "p_tox", f"{p_tox} is below or too close to the target {target}")
 
 
+def resolve_boin_rates(target: float, p_saf: float | None, p_tox: float | None) -> tuple[float, float]:
+    """(phi1, phi2): the given rates, or Liu & Yuan 2015's defaults 0.6 phi and 1.4 phi."""
+    phi1 = BOIN_SAFE_FACTOR * target if p_saf is None else p_saf
+    phi2 = BOIN_TOXIC_FACTOR * target if p_tox is None else p_tox
+    return phi1, phi2
+
+
+def calculate_validated_boin_lambdas(
+    target: float, p_saf: float | None = None, p_tox: float | None = None
+) -> tuple[float, float]:
+    """`calculate_boin_lambdas` after R BOIN's checks on the target and the rates around it."""
+    validate_boin_target(target, *resolve_boin_rates(target, p_saf, p_tox))
+    return calculate_boin_lambdas(target, p_saf, p_tox)
+
+
 def calculate_boin_lambdas(
     target: float, p_saf: float | None = None, p_tox: float | None = None
 ) -> tuple[float, float]:
@@ -72,8 +87,7 @@ def calculate_boin_lambdas(
     >>> [round(x, 4) for x in calculate_boin_lambdas(0.3)]
     [0.2365, 0.3585]
     """
-    phi1 = BOIN_SAFE_FACTOR * target if p_saf is None else p_saf
-    phi2 = BOIN_TOXIC_FACTOR * target if p_tox is None else p_tox
+    phi1, phi2 = resolve_boin_rates(target, p_saf, p_tox)
     lambda_e = math.log((1 - phi1) / (1 - target)) / math.log(target * (1 - phi1) / (phi1 * (1 - target)))
     lambda_d = math.log((1 - target) / (1 - phi2)) / math.log(phi2 * (1 - target) / (target * (1 - phi2)))
     return lambda_e, lambda_d
@@ -99,10 +113,7 @@ def calculate_boin_boundary(
     cutoff_eli: float = ELIMINATION_CUTOFF,
 ) -> BoinBoundary:
     """R BOIN's get.boundary: escalation, de-escalation and elimination counts for n = 1..max_n."""
-    phi1 = BOIN_SAFE_FACTOR * target if p_saf is None else p_saf
-    phi2 = BOIN_TOXIC_FACTOR * target if p_tox is None else p_tox
-    validate_boin_target(target, phi1, phi2)
-    lambda_e, lambda_d = calculate_boin_lambdas(target, phi1, phi2)
+    lambda_e, lambda_d = calculate_validated_boin_lambdas(target, p_saf, p_tox)
     rows = tuple(calculate_boin_row(n, target, lambda_e, lambda_d, cutoff_eli) for n in range(1, max_n + 1))
     return BoinBoundary(lambda_e, lambda_d, rows)
 
@@ -140,10 +151,7 @@ def make_boin_design(
     cutoff_eli: float = ELIMINATION_CUTOFF,
 ) -> IntervalDesign:
     """BOIN's core decision (wrap it in the elimination and stopping rules to get the full design)."""
-    phi1 = BOIN_SAFE_FACTOR * target if p_saf is None else p_saf
-    phi2 = BOIN_TOXIC_FACTOR * target if p_tox is None else p_tox
-    validate_boin_target(target, phi1, phi2)
-    lambda_e, lambda_d = calculate_boin_lambdas(target, phi1, phi2)
+    lambda_e, lambda_d = calculate_validated_boin_lambdas(target, p_saf, p_tox)
     signal = BoinSignal(target, lambda_e, lambda_d, cutoff_eli)
     return IntervalDesign(
         name="boin",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cartrial.escalation.designs.interval import DEESCALATE, ESCALATE, STAY, IntervalDesign
-from cartrial.escalation.designs.tpi import EPSILON_DEFAULT, validate_equivalence_interval
+from cartrial.escalation.designs.tpi import EPSILON_DEFAULT, make_equivalence_interval_design
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +44,6 @@ def make_i3plus3_design(
     epsilon1: float = EPSILON_DEFAULT,
     epsilon2: float = EPSILON_DEFAULT,
 ) -> IntervalDesign:
-    validate_equivalence_interval(target, epsilon1, epsilon2)
-    signal = I3Plus3Signal(target, epsilon1, epsilon2)
-    return IntervalDesign(
-        name="i3+3",
-        n_doses=n_doses,
-        start_dose=start_dose,
-        signal=signal,
-        details={"equivalence_interval": [target - epsilon1, target + epsilon2]},
+    return make_equivalence_interval_design(
+        "i3+3", I3Plus3Signal, n_doses, start_dose, target, epsilon1, epsilon2
     )

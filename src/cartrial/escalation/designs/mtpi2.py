@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from scipy.stats import beta
 
 from cartrial.escalation.designs.interval import DEESCALATE, ESCALATE, STAY, IntervalDesign
-from cartrial.escalation.designs.tpi import EPSILON_DEFAULT, validate_equivalence_interval
+from cartrial.escalation.designs.tpi import EPSILON_DEFAULT, make_equivalence_interval_design
 
 # Guo et al. 2017: the Beta(1, 1) prior on each dose's DLT probability.
 MTPI2_PRIOR_A = 1.0
@@ -83,12 +83,6 @@ def make_mtpi2_design(
     epsilon1: float = EPSILON_DEFAULT,
     epsilon2: float = EPSILON_DEFAULT,
 ) -> IntervalDesign:
-    validate_equivalence_interval(target, epsilon1, epsilon2)
-    signal = Mtpi2Signal(target, epsilon1, epsilon2)
-    return IntervalDesign(
-        name="mtpi2",
-        n_doses=n_doses,
-        start_dose=start_dose,
-        signal=signal,
-        details={"equivalence_interval": [target - epsilon1, target + epsilon2]},
+    return make_equivalence_interval_design(
+        "mtpi2", Mtpi2Signal, n_doses, start_dose, target, epsilon1, epsilon2
     )
