@@ -1,37 +1,101 @@
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from cartrial.services.access import Role
+from cartrial.services.accounts import add_site, add_user
+from cartrial.services.protocols import prepare_store
+from cartrial.services.unit_of_work import UnitOfWork
+from cartrial.store.audit import SYSTEM_ACTOR
+from cartrial.store.db import make_engine, session_factory
+from cartrial.store.migrate import upgrade
+from tests.api.conftest import EXAMPLE, PASSWORD
 
-def free_port() -> int:
+
+@dataclass
+class Served:
+    base: str
+    output: str = ""  # what the server printed, once it has stopped
+
+
+@contextmanager
+def serving(url: str) -> Iterator[Served]:
+    """`cartrial serve` on a free port, stopped afterwards."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def test_serve_upgrades_the_database_and_serves_the_api(tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "CARTRIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'study.sqlite'}"}
-    command = [str(Path(sys.executable).with_name("cartrial")), "serve", "--port", str(port)]
+        port = probe.getsockname()[1]
+    command = [
+        str(Path(sys.executable).with_name("cartrial")),
+        "serve",
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
+    env = {**os.environ, "CARTRIAL_DATABASE_URL": url}
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    served = Served(f"http://127.0.0.1:{port}")
+    base = served.base
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                response = httpx.get(f"http://127.0.0.1:{port}/api/v1/protocols/active")
+                httpx.get(f"{base}/api/v1/openapi.json")
                 break
             except httpx.TransportError:
                 assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
-        assert response.status_code == 401
-        assert response.json() == {"detail": "log in first: send the bearer token or the session cookie"}
+        yield served
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=10)
-    assert "database at revision" in output and "active protocol relma-cel-sle-phase1@1.0" in output
+        served.output = server.communicate(timeout=10)[0]
+
+
+def test_serve_upgrades_the_database_and_serves_the_api(tmp_path: Path) -> None:
+    with serving(f"sqlite:///{tmp_path / 'study.sqlite'}") as served:
+        response = httpx.get(f"{served.base}/api/v1/protocols/active")
+        assert response.status_code == 401
+        assert response.json() == {"detail": "log in first: send the bearer token or the session cookie"}
+    assert "database at revision" in served.output
+    assert "active protocol relma-cel-sle-phase1@1.0" in served.output
+
+
+def test_fifty_concurrent_writes_all_succeed(tmp_path: Path) -> None:
+    """Fifty clients screening at once on SQLite: every one stored, none stuck behind the write lock."""
+    url = f"sqlite:///{tmp_path / 'study.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    with UnitOfWork(session_factory(engine)) as uow:
+        prepare_store(uow, now)
+        add_site(uow, SYSTEM_ACTOR, "S01", "Hospital 1", now)
+        add_user(uow, SYSTEM_ACTOR, "inv1", "Inv1", PASSWORD, Role.INVESTIGATOR, "S01", now)
+        uow.commit()
+    engine.dispose()
+    with serving(url) as served, httpx.Client(base_url=served.base, timeout=120) as client:
+        login = client.post("/api/v1/auth/login", json={"username": "inv1", "password": PASSWORD})
+        headers = {
+            "Authorization": f"Bearer {login.json()['access_token']}",
+            "Content-Type": "application/json",
+        }
+
+        def screen(number: int) -> int:
+            record = json.dumps({**EXAMPLE, "screening_id": f"S01-{number:04d}"})
+            with httpx.Client(base_url=served.base, timeout=120) as own:
+                return own.post("/api/v1/sites/S01/screenings", content=record, headers=headers).status_code
+
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            statuses = list(pool.map(screen, range(50)))
+        assert statuses == [201] * 50
+        listed = client.get("/api/v1/subjects", headers=headers).json()
+        assert listed["total"] == 50
