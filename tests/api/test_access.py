@@ -59,6 +59,12 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     "POST /subjects/{subject}/infusion": SITE_STAFF_WRITE,
     "POST /subjects/{subject}/dlt-assessments": SITE_STAFF_WRITE,
     "POST /subjects/{subject}/records/{kind}": SITE_STAFF_WRITE,
+    "GET /subjects/{subject}/dlt-assessments": {
+        **dict.fromkeys(ROLES, (200, 200)),
+        "admin": (403, 403),
+        "inv1": (200, 404),
+        "coord2": (200, 404),
+    },
     "GET /subjects/{subject}/records/{kind}": {
         **dict.fromkeys(ROLES, (200, 200)),
         "admin": (403, 403),
@@ -139,6 +145,9 @@ def calls(api: Api, subjects: dict[str, int], stages: dict[str, dict[str, int]])
         ),
         "POST /subjects/{subject}/records/{kind}": lambda h, s: client.post(
             f"{at('infused', s)}/records/adverse_event", json=event, headers=h
+        ),
+        "GET /subjects/{subject}/dlt-assessments": lambda h, s: client.get(
+            f"{at('infused', s)}/dlt-assessments", headers=h
         ),
         "GET /subjects/{subject}/records/{kind}": lambda h, s: client.get(
             f"{at('infused', s)}/records/adverse_event", headers=h

@@ -91,6 +91,9 @@ def test_a_subject_from_src_decision_to_dlt_assessment(api: Api) -> None:
     )
     assert assessed.status_code == 201, assessed.text
     assert (assessed.json()["status"], assessed.json()["evaluable"]) == ("no_dlt", True)
+    history = api.client.get(f"{path}/dlt-assessments", headers=api.auth("src")).json()
+    # Each adverse event version re-adjudicated the subject (pending, inside the window), then the record.
+    assert [(a["version"], a["status"]) for a in history] == [(1, "pending"), (2, "pending"), (3, "no_dlt")]
     assert api.client.get(path, headers=staff).json()["status"] == "follow_up"
     later = api.client.get("/api/v1/dosing/recommendation", headers=api.auth("src")).json()
     assert later["outcomes"] == [{"dose_level": 2, "treated": 1, "dlts": 0, "pending": 0}]

@@ -1,5 +1,5 @@
 """Read-only views the services do not offer yet (lists of protocol versions, subjects, screenings,
-cohorts, SRC decisions).
+cohorts, SRC decisions, DLT assessments).
 
 They read the store directly but decide nothing: who may read what is still the services' `require`
 and `Principal.sites_readable`. They belong in services/ and move there when the services grow them.
@@ -21,7 +21,16 @@ from cartrial.api.schemas import (
 )
 from cartrial.services.access import Permission, Principal, require
 from cartrial.services.unit_of_work import UnitOfWork
-from cartrial.store.models import Cohort, Enrollment, ProtocolVersion, Screening, Site, SrcDecision, Subject
+from cartrial.store.models import (
+    Cohort,
+    DltAssessment,
+    Enrollment,
+    ProtocolVersion,
+    Screening,
+    Site,
+    SrcDecision,
+    Subject,
+)
 from cartrial.store.times import as_utc
 
 
@@ -136,3 +145,14 @@ def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersio
         )
         for row in rows
     ]
+
+
+def dlt_assessments(uow: UnitOfWork, subject_id: int) -> list[DltAssessment]:
+    """Every DLT assessment of a subject the caller has already been allowed to see, oldest first."""
+    return list(
+        uow.session.execute(
+            select(DltAssessment)
+            .where(DltAssessment.subject_id == subject_id)
+            .order_by(DltAssessment.version)
+        ).scalars()
+    )

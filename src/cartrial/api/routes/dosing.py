@@ -195,6 +195,14 @@ def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> D
         return _assessment_out(record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now))
 
 
+@router.get("/subjects/{subject_id}/dlt-assessments", response_model=list[DltAssessmentOut])
+def dlt_assessments(subject_id: SubjectId, call: LoggedIn) -> list[DltAssessmentOut]:
+    """Every DLT assessment of the subject, oldest first; the last one is its current DLT status."""
+    with call.authenticated() as work:
+        subject = visible_subject(work.uow, work.principal, subject_id)
+        return [_assessment_out(row) for row in queries.dlt_assessments(work.uow, subject.id)]
+
+
 def _document_out(row: ClinicalRecord) -> ClinicalDocumentOut:
     return ClinicalDocumentOut(
         kind=row.kind,
