@@ -1,9 +1,12 @@
 """Benchmark: NCA profiles per second for 10,000 subjects × 12 samples (goal ≥ 20,000 profiles/s).
 
 Profiles are CAR-T-like (expansion to a peak near day 10, bi-exponential decline, the first and
-last samples BLQ), drawn with a fixed seed; intervals are the defaults (0–28 and 0–∞). Two figures:
-the compiled kernel on packed arrays (`calculate_nca_arrays`) and the full result objects
-(`calculate_nca`, one `NcaParameter` per row). Compilation is paid once before timing.
+last samples BLQ), drawn with a fixed seed; intervals are the defaults (0–28 and 0–∞). Figures:
+the compiled kernel on packed arrays (`calculate_nca_arrays`); the end-to-end result, a columnar
+`NcaBatch` whose every value and exclusion can be read (`calculate_nca_batch`, the goal's figure);
+that batch with its per-row view materialised as the CLI's --json/--csv print it (24 `NcaParameter`
+rows and the λz points per profile); and one `SubjectNca` object per profile (`calculate_nca`).
+Compilation is paid once before timing.
 
     .venv/bin/python benchmarks/nca.py
 """
@@ -15,7 +18,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cartrial.kinetics import ConcentrationProfile, calculate_nca, calculate_nca_arrays
+from cartrial.kinetics import (
+    ConcentrationProfile,
+    calculate_nca,
+    calculate_nca_arrays,
+    calculate_nca_batch,
+)
 
 N_SUBJECTS = 10_000
 DAYS = (0.0, 1.0, 4.0, 7.0, 10.0, 14.0, 21.0, 28.0, 56.0, 90.0, 180.0, 365.0)
@@ -61,10 +69,18 @@ def measure(
     print(f"{label}: {len(profiles) / best:,.0f} profiles/s ({best * 1e3:.0f} ms for {len(profiles):,})")
 
 
+def calculate_rows(profiles: list[ConcentrationProfile]) -> object:
+    """The batch and every row and λz point of it, as the CLI's --json and --csv walk them."""
+    batch = calculate_nca_batch(profiles)
+    return list(batch.rows()), list(batch.lambda_z())
+
+
 def main() -> None:
     profiles = make_profiles(N_SUBJECTS, SEED)
     measure("kernel (calculate_nca_arrays)", calculate_nca_arrays, profiles)
-    measure("full results (calculate_nca)", calculate_nca, profiles)
+    measure("end to end, columnar batch (calculate_nca_batch)", calculate_nca_batch, profiles)
+    measure("batch + per-row view materialised (rows, lambda_z)", calculate_rows, profiles)
+    measure("one SubjectNca per profile (calculate_nca)", calculate_nca, profiles)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,15 @@ from cartrial.kinetics.model import (
     NcaSettings,
     SubjectNca,
 )
-from cartrial.kinetics.nca import PPTEST, TESTCD, NcaArrays, calculate_nca, calculate_nca_arrays
+from cartrial.kinetics.nca import (
+    PPTEST,
+    TESTCD,
+    NcaArrays,
+    NcaBatch,
+    calculate_nca,
+    calculate_nca_arrays,
+    calculate_nca_batch,
+)
 from cartrial.kinetics.pd import (
     DEFAULT_B_CELL_THRESHOLD_PER_UL,
     BCellDepletion,
@@ -45,6 +53,7 @@ __all__ = [
     "MarkerSeries",
     "MeanCurve",
     "NcaArrays",
+    "NcaBatch",
     "NcaMethod",
     "NcaParameter",
     "NcaSettings",
@@ -55,5 +64,6 @@ __all__ = [
     "calculate_geometric_mean_curves",
     "calculate_nca",
     "calculate_nca_arrays",
+    "calculate_nca_batch",
     "summarise_by_dose",
 ]

@@ -11,9 +11,9 @@ interval (TMAX, TLST, LAMZLL, LAMZUL) are relative to its start, as in PKNCA.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -231,6 +231,168 @@ def _lambda_z_points(
     )
 
 
+def _reported_slots(interval: Interval) -> tuple[int, ...]:
+    return _INFINITE_SLOTS if interval.is_infinite else _FINITE_SLOTS
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NcaBatch:
+    """Every NCA result of many profiles, held column by column as the kernel computed it.
+
+    Values are read per parameter code and interval as numpy columns (`column`, NaN where not
+    computed); exclusion reasons stay the kernel's integer codes until one is asked for (`exclusion`).
+    The per-row view the CLI prints (`rows`: subject, start, end, PPTESTCD, value, exclusion), the
+    λz points (`lambda_z`) and the per-subject results (`subject`, `subjects`) are built on demand,
+    so a batch of 10,000 profiles holds no Python object per parameter row. The arrays are read-only.
+    """
+
+    profiles: tuple[ConcentrationProfile, ...]
+    intervals: tuple[Interval, ...]
+    settings: NcaSettings
+    overrides: Mapping[str, LambdaZOverride]
+    arrays: NcaArrays
+
+    def __len__(self) -> int:
+        return len(self.profiles)
+
+    def testcds(self, interval: Interval) -> tuple[str, ...]:
+        """The parameter codes reported for an interval, in the order rows list them."""
+        return tuple(TESTCD[slot] for slot in _reported_slots(interval))
+
+    def _position(self, testcd: str, interval: Interval) -> tuple[int, int]:
+        if interval not in self.intervals:
+            raise KeyError(f"interval {interval} is not one of this batch's intervals")
+        slot = next((s for s in _reported_slots(interval) if TESTCD[s] == testcd), None)
+        if slot is None:
+            raise KeyError(f"{testcd} is not reported for the interval {interval}")
+        return self.intervals.index(interval), slot
+
+    def column(self, testcd: str, interval: Interval) -> np.ndarray:
+        """One parameter over one interval for every profile, in input order (NaN: not computed)."""
+        col, slot = self._position(testcd, interval)
+        return self.arrays.values[:, col, slot]
+
+    def exclusion(self, index: int, testcd: str, interval: Interval) -> str | None:
+        """Why a parameter of the `index`-th profile was not computed over an interval (None if it was)."""
+        col, slot = self._position(testcd, interval)
+        codes, aux = self.arrays.codes[index, col].tolist(), self.arrays.aux[index, col].tolist()
+        return self._reasons(interval, codes, aux).get(slot)
+
+    def _reasons(self, interval: Interval, codes: Sequence[int], aux: Sequence[float]) -> dict[int, str]:
+        """The reason for every reported slot of one profile × interval whose code is not OK."""
+        lamz_code = codes[k.P_LAMZ]
+        lamz = None if lamz_code == k.OK else _reason(lamz_code, k.P_LAMZ, self.settings, aux, None)
+        return {
+            slot: _reason(codes[slot], slot, self.settings, aux, lamz)
+            for slot in _reported_slots(interval)
+            if codes[slot] != k.OK
+        }
+
+    def _parameters(
+        self,
+        profile: ConcentrationProfile,
+        values: Sequence[Sequence[float]],
+        codes: Sequence[Sequence[int]],
+        aux: Sequence[Sequence[float]],
+    ) -> Iterator[NcaParameter]:
+        """The rows of one profile, from its values, codes and aux as plain lists (interval × slot)."""
+        for col, interval in enumerate(self.intervals):
+            end = None if interval.is_infinite else interval.end
+            interval_codes = codes[col]
+            reasons = None
+            for slot in _reported_slots(interval):
+                if interval_codes[slot] == k.OK:
+                    value = values[col][slot]
+                    yield NcaParameter(profile.subject, interval.start, end, TESTCD[slot], value, None)
+                else:
+                    reasons = reasons or self._reasons(interval, interval_codes, aux[col])
+                    yield NcaParameter(
+                        profile.subject, interval.start, end, TESTCD[slot], None, reasons[slot]
+                    )
+
+    def _lambda_z(
+        self, profile: ConcentrationProfile, values: Sequence[Sequence[float]], codes: Sequence[Sequence[int]]
+    ) -> Iterator[LambdaZPoints]:
+        override = self.overrides.get(profile.subject)
+        for col, interval in enumerate(self.intervals):
+            if codes[col][k.P_LAMZ] == k.OK:
+                yield _lambda_z_points(profile, interval, values[col], override)
+
+    def _lists(self) -> tuple[list[list[list[float]]], list[list[list[int]]], list[list[list[float]]]]:
+        # Plain lists: indexing them is several times faster than indexing numpy arrays element by element.
+        arrays = self.arrays
+        return arrays.values.tolist(), arrays.codes.tolist(), arrays.aux.tolist()
+
+    def rows(self) -> Iterator[NcaParameter]:
+        """Every result row: profiles in input order, then intervals, then parameters."""
+        values, codes, aux = self._lists()
+        for index, profile in enumerate(self.profiles):
+            yield from self._parameters(profile, values[index], codes[index], aux[index])
+
+    def lambda_z(self) -> Iterator[LambdaZPoints]:
+        """The points of every computed λz: profiles in input order, then intervals."""
+        values, codes = self.arrays.values.tolist(), self.arrays.codes.tolist()
+        for index, profile in enumerate(self.profiles):
+            yield from self._lambda_z(profile, values[index], codes[index])
+
+    def subject(self, index: int) -> SubjectNca:
+        """Every result of the `index`-th profile as one `SubjectNca`."""
+        arrays = self.arrays
+        values, codes = arrays.values[index].tolist(), arrays.codes[index].tolist()
+        return self._subject(self.profiles[index], values, codes, arrays.aux[index].tolist())
+
+    def subjects(self) -> tuple[SubjectNca, ...]:
+        """One `SubjectNca` per profile, in input order."""
+        values, codes, aux = self._lists()
+        return tuple(
+            self._subject(profile, values[index], codes[index], aux[index])
+            for index, profile in enumerate(self.profiles)
+        )
+
+    def _subject(
+        self,
+        profile: ConcentrationProfile,
+        values: Sequence[Sequence[float]],
+        codes: Sequence[Sequence[int]],
+        aux: Sequence[Sequence[float]],
+    ) -> SubjectNca:
+        return SubjectNca(
+            subject=profile.subject,
+            dose=profile.dose,
+            parameters=tuple(self._parameters(profile, values, codes, aux)),
+            lambda_z=tuple(self._lambda_z(profile, values, codes)),
+        )
+
+
+def calculate_nca_batch(
+    profiles: Sequence[ConcentrationProfile],
+    intervals: Sequence[Interval] = DEFAULT_INTERVALS,
+    settings: NcaSettings = NcaSettings(),
+    overrides: Iterable[LambdaZOverride] = (),
+) -> NcaBatch:
+    """NCA of every profile over every interval, as one columnar `NcaBatch`."""
+    by_subject: dict[str, LambdaZOverride] = {}
+    for given in overrides:
+        if given.subject in by_subject:
+            raise InputError.single("overrides", given.subject, "more than one λz override for this subject")
+        by_subject[given.subject] = given
+    arrays = calculate_nca_arrays(profiles, intervals, settings, by_subject)
+    reported = np.zeros((len(intervals), k.N_PARAMS), dtype=np.bool_)
+    for col, interval in enumerate(intervals):
+        reported[col, list(_reported_slots(interval))] = True
+    if np.any(np.isnan(arrays.values) & (arrays.codes == k.OK) & reported):
+        raise AssertionError("NCA kernel gave NaN without a reason")
+    for array in (arrays.values, arrays.codes, arrays.aux):
+        array.setflags(write=False)
+    return NcaBatch(
+        profiles=tuple(profiles),
+        intervals=tuple(intervals),
+        settings=settings,
+        overrides=MappingProxyType(by_subject),
+        arrays=arrays,
+    )
+
+
 def calculate_nca(
     profiles: Sequence[ConcentrationProfile],
     intervals: Sequence[Interval] = DEFAULT_INTERVALS,
@@ -239,52 +401,11 @@ def calculate_nca(
 ) -> tuple[SubjectNca, ...]:
     """NCA of every profile over every interval, one `SubjectNca` per profile in input order.
 
+    >>> import math
     >>> p = ConcentrationProfile("S1", 25e6, (0.0, 1.0, 3.0, 5.0, 7.0), (0.0, 8.0, 4.0, 2.0, 1.0),
     ...     (True, False, False, False, False), (1.0,) * 5)
     >>> result = calculate_nca([p], [Interval(0.0, math.inf)])[0]
     >>> round(result.value("LAMZHL", Interval(0.0, math.inf)) or 0.0, 9)
     2.0
     """
-    by_subject: dict[str, LambdaZOverride] = {}
-    for given in overrides:
-        if given.subject in by_subject:
-            raise InputError.single("overrides", given.subject, "more than one λz override for this subject")
-        by_subject[given.subject] = given
-    arrays = calculate_nca_arrays(profiles, intervals, settings, by_subject)
-    # Plain lists: indexing them is several times faster than indexing numpy arrays element by element.
-    all_values, all_codes, all_aux = arrays.values.tolist(), arrays.codes.tolist(), arrays.aux.tolist()
-    layout = [
-        (
-            interval,
-            None if interval.is_infinite else interval.end,
-            [(slot, TESTCD[slot]) for slot in (_INFINITE_SLOTS if interval.is_infinite else _FINITE_SLOTS)],
-        )
-        for interval in intervals
-    ]
-    results = []
-    for row, profile in enumerate(profiles):
-        override = by_subject.get(profile.subject)
-        rows: list[NcaParameter] = []
-        points: list[LambdaZPoints] = []
-        for col, (interval, end, slots) in enumerate(layout):
-            values, codes, aux = all_values[row][col], all_codes[row][col], all_aux[row][col]
-            lamz_ok = codes[k.P_LAMZ] == k.OK
-            lamz_reason = None if lamz_ok else _reason(codes[k.P_LAMZ], k.P_LAMZ, settings, aux, None)
-            for slot, testcd in slots:
-                code = codes[slot]
-                if code == k.OK:
-                    value = values[slot]
-                    if math.isnan(value):
-                        raise AssertionError(f"NCA kernel gave NaN without a reason for {testcd}")
-                    rows.append(NcaParameter(profile.subject, interval.start, end, testcd, value, None))
-                else:
-                    reason = _reason(code, slot, settings, aux, lamz_reason)
-                    rows.append(NcaParameter(profile.subject, interval.start, end, testcd, None, reason))
-            if lamz_ok:
-                points.append(_lambda_z_points(profile, interval, values, override))
-        results.append(
-            SubjectNca(
-                subject=profile.subject, dose=profile.dose, parameters=tuple(rows), lambda_z=tuple(points)
-            )
-        )
-    return tuple(results)
+    return calculate_nca_batch(profiles, intervals, settings, overrides).subjects()
