@@ -74,6 +74,77 @@ def _enrol(
     return now + (-math.log1p(-uniforms[2]) * interval if poisson else interval)
 
 
+# Settled grid weights are rescaled to sum 1 only when their sum falls below this (underflow guard);
+# every use divides by the sum, so the scale is otherwise free.
+_RESCALE_BELOW = 1e-100
+# Pending patients multiplied into the grid weights per pass over the grid: three covers the usual
+# queue (a 28-day window with a patient a week: those who came 7, 14 and 21 days ago) in one pass,
+# fused with the sums; four measured slower (the padding costs more than the rare second pass).
+_PENDING_PER_PASS = 3
+
+
+@numba.njit(cache=True, fastmath=True)
+def _fold_outcome(settled: NDArray[np.float64], factor: NDArray[np.float64]) -> None:
+    """Multiply a resolved outcome's likelihood (p or 1 - p on the grid) into the settled weights."""
+    total = 0.0
+    for g in range(settled.shape[0]):
+        settled[g] *= factor[g]
+        total += settled[g]
+    if total < _RESCALE_BELOW:
+        scale = 1.0 / total
+        for g in range(settled.shape[0]):
+            settled[g] *= scale
+
+
+@numba.njit(cache=True)
+def _pending_slot(
+    pend_dose: NDArray[np.int64], pend_weight: NDArray[np.float64], n_pending: int, m: int
+) -> tuple[int, float]:
+    """(dose, weight) of pending patient m, or (0, 0.0), a factor of exactly 1, past the last."""
+    if m < n_pending:
+        return int(pend_dose[m]), float(pend_weight[m])
+    return 0, 0.0
+
+
+@numba.njit(cache=True, fastmath=True)
+def _weighted_moments(
+    settled: NDArray[np.float64],
+    p_rows: NDArray[np.float64],
+    pend_dose: NDArray[np.int64],
+    pend_weight: NDArray[np.float64],
+    n_pending: int,
+    beta: NDArray[np.float64],
+    over: NDArray[np.float64],
+    work: NDArray[np.float64],
+) -> tuple[float, float, float]:
+    """(total, first, tail) of the TITE posterior: the settled weights times (1 - w p) of each pending
+    patient, three per contiguous pass over the grid (a short group padded with weight 0); the last
+    pass also sums."""
+    grid = settled.shape[0]
+    source = settled
+    passes = max((n_pending + _PENDING_PER_PASS - 1) // _PENDING_PER_PASS, 1)
+    total = 0.0
+    first = 0.0
+    tail = 0.0
+    for done in range(passes):
+        m = done * _PENDING_PER_PASS
+        da, wa = _pending_slot(pend_dose, pend_weight, n_pending, m)
+        db, wb = _pending_slot(pend_dose, pend_weight, n_pending, m + 1)
+        dc, wc = _pending_slot(pend_dose, pend_weight, n_pending, m + 2)
+        a, b, c = p_rows[da], p_rows[db], p_rows[dc]
+        if done < passes - 1:
+            for g in range(grid):
+                work[g] = source[g] * (1.0 - wa * a[g]) * (1.0 - wb * b[g]) * (1.0 - wc * c[g])
+            source = work
+        else:
+            for g in range(grid):
+                w = source[g] * (1.0 - wa * a[g]) * (1.0 - wb * b[g]) * (1.0 - wc * c[g])
+                total += w
+                first += w * beta[g]
+                tail += w * over[g]
+    return total, first, tail
+
+
 @numba.njit(cache=True)
 def _simulate_tite_crm(
     u: NDArray[np.float64],
@@ -83,7 +154,8 @@ def _simulate_tite_crm(
     interval: float,
     poisson: bool,
     prior: NDArray[np.float64],
-    p_grid: NDArray[np.float64],
+    p_rows: NDArray[np.float64],
+    q_rows: NDArray[np.float64],
     beta: NDArray[np.float64],
     over: NDArray[np.float64],
     labels: NDArray[np.float64],
@@ -98,9 +170,10 @@ def _simulate_tite_crm(
     dlts: NDArray[np.int64],
     duration: NDArray[np.float64],
 ) -> None:
-    """The TITE-CRM stack of `build_design` in calendar time. The posterior weights of completed
-    outcomes are kept on the grid and multiplied by p or 1 - p as each outcome resolves; pending
-    patients multiply in (1 - w p) at each decision."""
+    """The TITE-CRM stack of `build_design` in calendar time. The grid likelihood factorises per
+    patient: the completed outcomes are kept as posterior weights on the grid (p_rows[d] = p or
+    q_rows[d] = 1 - p multiplied in once, as each outcome resolves), and each decision multiplies in
+    only the pending patients' (1 - w p)."""
     n_trials, n_max, _ = u.shape
     k = p_true.shape[0]
     grid = beta.shape[0]
@@ -110,14 +183,14 @@ def _simulate_tite_crm(
     tox_time = np.empty(n_max)
     folded = np.empty(n_max, dtype=np.bool_)
     complete = np.empty(k, dtype=np.int64)
-    toxic = np.empty(k, dtype=np.int64)
     pend = np.empty(n_max, dtype=np.int64)
+    pend_dose = np.empty(n_max, dtype=np.int64)
     pend_weight = np.empty(n_max)
     settled = np.empty(grid)
+    work = np.empty(grid)
     for t in range(n_trials):
         settled[:] = prior
         complete[:] = 0
-        toxic[:] = 0
         now = 0.0
         d = start
         stopped = False
@@ -134,34 +207,22 @@ def _simulate_tite_crm(
                         if seen_dlt or now >= arrival[i] + window:
                             folded[i] = True
                             complete[dose[i]] += 1
-                            toxic[dose[i]] += seen_dlt
-                            total = 0.0
-                            for g in range(grid):
-                                settled[g] *= p_grid[g, dose[i]] if seen_dlt else 1.0 - p_grid[g, dose[i]]
-                                total += settled[g]
-                            for g in range(grid):
-                                settled[g] /= total
+                            _fold_outcome(settled, p_rows[dose[i]] if seen_dlt else q_rows[dose[i]])
                         else:
                             pend[n_pending] = i
+                            pend_dose[n_pending] = dose[i]
                             pend_weight[n_pending] = min((now - arrival[i]) / window, 1.0)
                             n_pending += 1
                     current = dose[j - 1]
                     waiting = 0
                     for m in range(n_pending):
-                        waiting += dose[pend[m]] == current
+                        waiting += pend_dose[m] == current
                     suspend = waiting > max_fraction * (waiting + complete[current])
                     # While suspended only the safety stop matters, and it needs min_n complete at dose 1.
                     if not suspend or complete[0] >= min_n:
-                        total = 0.0
-                        first = 0.0
-                        tail = 0.0
-                        for g in range(grid):
-                            w = settled[g]
-                            for m in range(n_pending):
-                                w *= 1.0 - pend_weight[m] * p_grid[g, dose[pend[m]]]
-                            total += w
-                            first += w * beta[g]
-                            tail += w * over[g]
+                        total, first, tail = _weighted_moments(
+                            settled, p_rows, pend_dose, pend_weight, n_pending, beta, over, work
+                        )
                         mean = first / total
                         if complete[0] >= min_n and tail / total > cutoff:
                             stopped = True
@@ -189,16 +250,8 @@ def _simulate_tite_crm(
         for i in range(enrolled):
             if not folded[i]:
                 complete[dose[i]] += 1
-                toxic[dose[i]] += tox[i]
-                for g in range(grid):
-                    settled[g] *= p_grid[g, dose[i]] if tox[i] else 1.0 - p_grid[g, dose[i]]
-        total = 0.0
-        first = 0.0
-        tail = 0.0
-        for g in range(grid):
-            total += settled[g]
-            first += settled[g] * beta[g]
-            tail += settled[g] * over[g]
+                _fold_outcome(settled, p_rows[dose[i]] if tox[i] else q_rows[dose[i]])
+        total, first, tail = _weighted_moments(settled, p_rows, pend_dose, pend_weight, 0, beta, over, work)
         if complete[0] >= min_n and tail / total > cutoff:
             selected[t] = -1
         else:
@@ -384,7 +437,8 @@ def simulate_tite_trials(
         accrual_days,
         accrual == "poisson",
         prior / prior.sum(),
-        np.exp(grid.log_p),
+        np.ascontiguousarray(np.exp(grid.log_p).T),
+        np.ascontiguousarray(np.exp(grid.log_q).T),
         grid.beta,
         (np.exp(grid.log_p[:, 0]) > settings.target).astype(np.float64),
         np.asarray(crm.model.dose_labels),
