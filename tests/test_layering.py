@@ -44,3 +44,18 @@ def test_core_reads_no_clock(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for call in ("date.today(", "datetime.now(", "datetime.utcnow(", "time.time(", "open("):
         assert call not in text, f"{path.relative_to(SRC)} calls {call}"
+
+
+@pytest.mark.parametrize("path", sorted((SRC / "api").rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+def test_api_reaches_the_store_only_through_services(path: Path) -> None:
+    for name in imported_modules(path):
+        assert not (name == "cartrial.store" or name.startswith("cartrial.store.")), (
+            f"{path.relative_to(SRC)} imports {name}"
+        )
+
+
+def test_services_import_no_shell() -> None:
+    for path in sorted((SRC / "services").rglob("*.py")):
+        for name in imported_modules(path):
+            inside = [name == shell or name.startswith(shell + ".") for shell in SHELLS]
+            assert not any(inside), f"{path.relative_to(SRC)} imports {name}"

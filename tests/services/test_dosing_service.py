@@ -200,3 +200,13 @@ def test_fifty_simultaneous_enrollments_fill_a_three_slot_cohort_exactly(study: 
         slots = uow.session.execute(select(Enrollment.slot).order_by(Enrollment.slot)).scalars().all()
         assert slots == [1, 2, 3]
         assert verify_chain(uow.session)[1] == ()
+
+
+def test_milestone_dates_cannot_be_in_the_future(study: Study) -> None:
+    subject = candidate(study, 1)
+    src_signs(study)
+    enroll_subject(study, subject)
+    with study.uow() as uow, pytest.raises(InputError, match="future"):
+        record_milestone(
+            uow, study.users["inv1"], subject, SubjectStatus.LEUKAPHERESIS, date(2026, 11, 26), NOW
+        )

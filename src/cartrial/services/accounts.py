@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -73,6 +75,17 @@ def add_user(
     return user.id
 
 
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    return _hasher.hash("the password of an account that does not exist")
+
+
+def _check_against_decoy(password: str) -> None:
+    """Spend a password check on an unknown username, so response times do not say which accounts exist."""
+    with contextlib.suppress(VerificationError):
+        _hasher.verify(_decoy_hash(), password)
+
+
 def principal_of(uow: UnitOfWork, user: User) -> Principal:
     rows = uow.session.execute(select(RoleAssignment).where(RoleAssignment.user_id == user.id)).scalars()
     return Principal(user.id, user.username, tuple(Assignment(Role(r.role), r.site_id) for r in rows))
@@ -84,6 +97,7 @@ def authenticate(uow: UnitOfWork, username: str, password: str, now: datetime) -
     user = uow.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     refusal = UnauthenticatedError("wrong username or password, or the account is locked")
     if user is None or not user.active:
+        _check_against_decoy(password)
         raise refusal
     if user.locked_until is not None and as_utc(user.locked_until) > now:
         raise refusal

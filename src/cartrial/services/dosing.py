@@ -294,6 +294,8 @@ def record_milestone(
     )
     if status not in allowed:
         raise InputError.single("milestone", "status", f"one of {[s.value for s in allowed]}")
+    if on > now.date():
+        raise InputError.single("milestone", "on", f"{on} is in the future")
     subject = visible_subject(uow, principal, subject_id)
     actor = require(principal, Permission.RECORD_CLINICAL, subject.site_id)
     old = subject.status

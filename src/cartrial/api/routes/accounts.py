@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cartrial.api import queries
 from cartrial.api.deps import LoggedIn
 from cartrial.api.schemas import SiteCreate, SiteOut, UserCreate, UserOut
+from cartrial.services import reads
 from cartrial.services.access import Permission, require
 from cartrial.services.accounts import add_site, add_user
 
@@ -17,7 +17,8 @@ router = APIRouter(tags=["accounts"])
 def sites(call: LoggedIn) -> list[SiteOut]:
     """Every study site."""
     with call.authenticated() as work:
-        return queries.list_sites(work.uow)
+        sites = reads.list_sites(work.uow)
+    return [SiteOut.model_validate(site, from_attributes=True) for site in sites]
 
 
 @router.post("/sites", response_model=SiteOut, status_code=201)

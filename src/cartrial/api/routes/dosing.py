@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 
-from cartrial.api import queries
 from cartrial.api.deps import JsonText, LoggedIn
 from cartrial.api.routes.subjects import SubjectId
 from cartrial.api.schemas import (
@@ -31,6 +30,7 @@ from cartrial.api.schemas import (
     SubjectStatusOut,
 )
 from cartrial.errors import InputError
+from cartrial.services import reads
 from cartrial.services.access import Permission, require
 from cartrial.services.clinical import current_documents, record_clinical
 from cartrial.services.dosing import (
@@ -44,8 +44,6 @@ from cartrial.services.dosing import (
 from cartrial.services.errors import UnauthenticatedError
 from cartrial.services.lifecycle import SubjectStatus
 from cartrial.services.screening import visible_subject
-from cartrial.store.models import ClinicalRecord, Cohort, DltAssessment
-from cartrial.store.times import as_utc
 
 router = APIRouter(tags=["dosing"])
 
@@ -85,7 +83,8 @@ def cohorts(call: LoggedIn) -> list[CohortOut]:
     """Every cohort in order, with its dose level and how many of its slots are taken."""
     with call.authenticated() as work:
         require(work.principal, Permission.READ_SUBJECTS)
-        return queries.list_cohorts(work.uow)
+        cohorts = reads.list_cohorts(work.uow)
+    return [CohortOut.model_validate(c, from_attributes=True) for c in cohorts]
 
 
 @router.get("/src-decisions", response_model=list[SrcDecisionOut])
@@ -93,7 +92,8 @@ def src_decisions(call: LoggedIn) -> list[SrcDecisionOut]:
     """Every signed SRC decision with its signature: signer, time and meaning."""
     with call.authenticated() as work:
         require(work.principal, Permission.READ_SUBJECTS)
-        return queries.list_src_decisions(work.uow)
+        decisions = reads.list_src_decisions(work.uow)
+    return [SrcDecisionOut.model_validate(d, from_attributes=True) for d in decisions]
 
 
 @router.post("/src-decisions", response_model=SrcDecisionOut, status_code=201)
@@ -116,23 +116,15 @@ def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionOut:
         except UnauthenticatedError:
             work.uow.commit()
             raise
-        return queries.src_decision_out(work.uow, row)
+        return SrcDecisionOut.model_validate(reads.src_decision_view(work.uow, row), from_attributes=True)
 
 
 @router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentOut, status_code=201)
 def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentOut:
     """Give an eligible subject the next slot of the open cohort, at the cohort's dose level."""
     with call.authenticated() as work:
-        row = enroll(work.uow, work.principal, subject_id, work.now)
-        cohort = work.uow.session.get(Cohort, row.cohort_id)
-        assert cohort is not None  # the enrollment was just made in it
-    return EnrollmentOut(
-        subject_id=row.subject_id,
-        cohort=cohort.number,
-        slot=row.slot,
-        dose_level=row.dose_level,
-        enrolled_at=call.now,
-    )
+        view = reads.enrollment_view(work.uow, enroll(work.uow, work.principal, subject_id, work.now))
+    return EnrollmentOut.model_validate(view, from_attributes=True)
 
 
 def _not_after_today(source: str, field: str, on: date, today: date) -> None:
@@ -164,17 +156,8 @@ def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> Infusio
     )
 
 
-def _assessment_out(row: DltAssessment) -> DltAssessmentOut:
-    return DltAssessmentOut(
-        subject_id=row.subject_id,
-        version=row.version,
-        status=row.status,
-        rule=row.rule,
-        followup_days=row.followup_days,
-        evaluable=row.evaluable,
-        as_of=as_utc(row.as_of),
-        result=json.loads(row.result_json),
-    )
+def _assessment_out(view: reads.DltAssessmentView) -> DltAssessmentOut:
+    return DltAssessmentOut.model_validate(view, from_attributes=True)
 
 
 @router.post(
@@ -192,7 +175,8 @@ def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> D
     """Adjudicate the subject's DLT status with the safety core from its safety record (the body,
     `cartrial schema subject-safety`), and keep it as the subject's next assessment."""
     with call.authenticated() as work:
-        return _assessment_out(record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now))
+        row = record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now)
+        return _assessment_out(reads.dlt_assessment_view(row))
 
 
 @router.get("/subjects/{subject_id}/dlt-assessments", response_model=list[DltAssessmentOut])
@@ -200,18 +184,11 @@ def dlt_assessments(subject_id: SubjectId, call: LoggedIn) -> list[DltAssessment
     """Every DLT assessment of the subject, oldest first; the last one is its current DLT status."""
     with call.authenticated() as work:
         subject = visible_subject(work.uow, work.principal, subject_id)
-        return [_assessment_out(row) for row in queries.dlt_assessments(work.uow, subject.id)]
+        return [_assessment_out(view) for view in reads.dlt_assessments(work.uow, subject.id)]
 
 
-def _document_out(row: ClinicalRecord) -> ClinicalDocumentOut:
-    return ClinicalDocumentOut(
-        kind=row.kind,
-        key=row.record_key,
-        version=row.version,
-        document=json.loads(row.document_json),
-        recorded_at=as_utc(row.recorded_at),
-        reason=row.reason,
-    )
+def _document_out(view: reads.ClinicalDocumentView) -> ClinicalDocumentOut:
+    return ClinicalDocumentOut.model_validate(view, from_attributes=True)
 
 
 @router.post("/subjects/{subject_id}/records/{kind}", response_model=ClinicalDocumentOut, status_code=201)
@@ -226,9 +203,8 @@ def record(
     document: dict[str, Any] = body.document
     with call.authenticated() as work:
         text = json.dumps(document)
-        return _document_out(
-            record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
-        )
+        row = record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
+        return _document_out(reads.clinical_document_view(row))
 
 
 @router.get("/subjects/{subject_id}/records/{kind}", response_model=list[ClinicalDocumentOut])
@@ -238,4 +214,5 @@ def records(
     """The current version of each of the subject's documents of one kind."""
     with call.authenticated() as work:
         subject = visible_subject(work.uow, work.principal, subject_id)
-        return [_document_out(row) for row in current_documents(work.uow, subject.id, kind)]
+        rows = current_documents(work.uow, subject.id, kind)
+        return [_document_out(reads.clinical_document_view(row)) for row in rows]

@@ -7,19 +7,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from cartrial.api import queries
 from cartrial.api.deps import JsonText, LoggedIn
 from cartrial.api.errors import WHOLE_INPUT
 from cartrial.api.schemas import (
     SCREENING_RECORD_REF,
     ScreeningCorrection,
     ScreeningOutcomeOut,
+    ScreeningVersionOut,
     SiteId,
     SubjectDetail,
     SubjectList,
+    SubjectOut,
 )
 from cartrial.eligibility.result import result_as_dict
 from cartrial.errors import FieldError, InputError
+from cartrial.services import reads
 from cartrial.services.screening import ScreeningOutcome, correct_screening, screen_candidate, visible_subject
 
 router = APIRouter(tags=["subjects"])
@@ -68,18 +70,22 @@ def subjects(
 ) -> SubjectList:
     """The subjects the caller may read, in order of entry: site staff their own site's, others all."""
     with call.authenticated() as work:
-        total, rows = queries.list_subjects(work.uow, work.principal, site_id, limit, offset)
-    return SubjectList(total=total, subjects=rows)
+        total, views = reads.list_subjects(work.uow, work.principal, site_id, limit, offset)
+    return SubjectList(
+        total=total, subjects=[SubjectOut.model_validate(v, from_attributes=True) for v in views]
+    )
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectDetail)
 def subject(subject_id: SubjectId, call: LoggedIn) -> SubjectDetail:
     """A subject with every version of its screening (record as submitted, result, reason)."""
     with call.authenticated() as work:
-        row = visible_subject(work.uow, work.principal, subject_id)
-        return SubjectDetail(
-            **queries.subject_out(row).model_dump(), screenings=queries.screening_versions(work.uow, row.id)
-        )
+        subject = reads.subject_view(visible_subject(work.uow, work.principal, subject_id))
+        screenings = reads.screening_versions(work.uow, subject.id)
+    return SubjectDetail(
+        **SubjectOut.model_validate(subject, from_attributes=True).model_dump(),
+        screenings=[ScreeningVersionOut.model_validate(v, from_attributes=True) for v in screenings],
+    )
 
 
 @router.post(

@@ -1,0 +1,284 @@
+"""Read-only views of the store, as frozen values: rows are mapped here, at the repository boundary,
+so shells never see the ORM. Who may read what is decided by `require` and `Principal.sites_readable`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+
+from cartrial.services.access import Permission, Principal, require
+from cartrial.services.protocols import current_protocol_ref
+from cartrial.services.unit_of_work import UnitOfWork
+from cartrial.store.models import (
+    ClinicalRecord,
+    Cohort,
+    DltAssessment,
+    Enrollment,
+    ProtocolVersion,
+    Screening,
+    Site,
+    SrcDecision,
+    Subject,
+)
+from cartrial.store.times import as_utc
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolVersionView:
+    ref: str
+    protocol_id: str
+    version: str
+    content_sha256: str
+    loaded_at: datetime
+    activated_at: datetime | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectView:
+    id: int
+    site_id: str
+    screening_id: str
+    status: str
+    protocol_ref: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningVersionView:
+    version: int
+    verdict: str
+    protocol_ref: str
+    screened_at: datetime
+    screened_by: int
+    reason: str | None
+    record: Any
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CohortView:
+    number: int
+    dose_level: int
+    size: int
+    enrolled: int
+    status: str
+    protocol_ref: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SrcDecisionView:
+    id: int
+    reviewed_cohort: int | None
+    protocol_ref: str
+    recommendation: dict[str, Any]
+    action: str
+    next_dose: int | None
+    follows_recommendation: bool
+    rationale: str | None
+    signer_name: str
+    signature_meaning: str
+    signed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentView:
+    subject_id: int
+    cohort: int
+    slot: int
+    dose_level: int
+    enrolled_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DltAssessmentView:
+    subject_id: int
+    version: int
+    status: str
+    rule: str | None
+    followup_days: float
+    evaluable: bool | None
+    as_of: datetime
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicalDocumentView:
+    kind: str
+    key: str
+    version: int
+    document: dict[str, Any]
+    recorded_at: datetime
+    reason: str | None
+
+
+def list_sites(uow: UnitOfWork) -> list[SiteView]:
+    rows = uow.session.execute(select(Site).order_by(Site.id)).scalars()
+    return [SiteView(row.id, row.name, as_utc(row.created_at)) for row in rows]
+
+
+def _protocol_version_view(row: ProtocolVersion, active_ref: str | None) -> ProtocolVersionView:
+    activated = None if row.activated_at is None else as_utc(row.activated_at)
+    return ProtocolVersionView(
+        row.ref,
+        row.protocol_id,
+        row.version,
+        row.content_sha256,
+        as_utc(row.loaded_at),
+        activated,
+        row.ref == active_ref,
+    )
+
+
+def list_protocol_versions(uow: UnitOfWork) -> list[ProtocolVersionView]:
+    """Every stored version in the order loaded, the active one marked."""
+    active = uow.session.execute(
+        select(ProtocolVersion.ref).where(ProtocolVersion.activated_at.is_not(None))
+    ).first()
+    active_ref = current_protocol_ref(uow) if active is not None else None
+    rows = uow.session.execute(select(ProtocolVersion).order_by(ProtocolVersion.loaded_at)).scalars()
+    return [_protocol_version_view(row, active_ref) for row in rows]
+
+
+def active_protocol_version(uow: UnitOfWork) -> ProtocolVersionView:
+    ref = current_protocol_ref(uow)
+    row = uow.session.get(ProtocolVersion, ref)
+    assert row is not None  # current_protocol_ref read it from the same table
+    return _protocol_version_view(row, ref)
+
+
+def subject_view(row: Subject) -> SubjectView:
+    return SubjectView(
+        row.id, row.site_id, row.screening_id, row.status, row.protocol_ref, as_utc(row.created_at)
+    )
+
+
+def list_subjects(
+    uow: UnitOfWork, principal: Principal, site_id: str | None, limit: int, offset: int
+) -> tuple[int, list[SubjectView]]:
+    """The subjects this user may read (optionally at one site), in order of entry, and their total."""
+    require(principal, Permission.READ_SUBJECTS)
+    condition: list[ColumnElement[bool]] = []
+    sites = principal.sites_readable()
+    if sites is not None:
+        condition.append(Subject.site_id.in_(sites))
+    if site_id is not None:
+        condition.append(Subject.site_id == site_id)
+    total = uow.session.execute(select(func.count(Subject.id)).where(*condition)).scalar_one()
+    rows = uow.session.execute(
+        select(Subject).where(*condition).order_by(Subject.id).limit(limit).offset(offset)
+    ).scalars()
+    return int(total), [subject_view(row) for row in rows]
+
+
+def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersionView]:
+    """Every screening of a subject the caller has already been allowed to see, oldest first."""
+    rows = uow.session.execute(
+        select(Screening).where(Screening.subject_id == subject_id).order_by(Screening.version)
+    ).scalars()
+    return [
+        ScreeningVersionView(
+            row.version,
+            row.verdict,
+            row.protocol_ref,
+            as_utc(row.screened_at),
+            row.screened_by,
+            row.reason,
+            json.loads(row.record_json),
+            json.loads(row.result_json),
+        )
+        for row in rows
+    ]
+
+
+def list_cohorts(uow: UnitOfWork) -> list[CohortView]:
+    counts = uow.session.execute(
+        select(Enrollment.cohort_id, func.count(Enrollment.id)).group_by(Enrollment.cohort_id)
+    ).all()
+    enrolled = {cohort_id: int(n) for cohort_id, n in counts}
+    rows = uow.session.execute(select(Cohort).order_by(Cohort.number)).scalars()
+    return [
+        CohortView(
+            row.number,
+            row.dose_level,
+            row.size,
+            enrolled.get(row.id, 0),
+            row.status,
+            row.protocol_ref,
+            as_utc(row.opened_at),
+        )
+        for row in rows
+    ]
+
+
+def src_decision_view(uow: UnitOfWork, row: SrcDecision) -> SrcDecisionView:
+    cohort = None if row.reviewed_cohort_id is None else uow.session.get(Cohort, row.reviewed_cohort_id)
+    return SrcDecisionView(
+        row.id,
+        None if cohort is None else cohort.number,
+        row.protocol_ref,
+        json.loads(row.recommendation_json),
+        row.action,
+        row.next_dose,
+        row.follows_recommendation,
+        row.rationale,
+        row.signer_name,
+        row.signature_meaning,
+        as_utc(row.signed_at),
+    )
+
+
+def list_src_decisions(uow: UnitOfWork) -> list[SrcDecisionView]:
+    rows = uow.session.execute(select(SrcDecision).order_by(SrcDecision.id)).scalars()
+    return [src_decision_view(uow, row) for row in rows]
+
+
+def enrollment_view(uow: UnitOfWork, row: Enrollment) -> EnrollmentView:
+    cohort = uow.session.get(Cohort, row.cohort_id)
+    assert cohort is not None  # a foreign key
+    return EnrollmentView(row.subject_id, cohort.number, row.slot, row.dose_level, as_utc(row.enrolled_at))
+
+
+def dlt_assessment_view(row: DltAssessment) -> DltAssessmentView:
+    return DltAssessmentView(
+        row.subject_id,
+        row.version,
+        row.status,
+        row.rule,
+        row.followup_days,
+        row.evaluable,
+        as_utc(row.as_of),
+        json.loads(row.result_json),
+    )
+
+
+def dlt_assessments(uow: UnitOfWork, subject_id: int) -> list[DltAssessmentView]:
+    """Every DLT assessment of a subject the caller has already been allowed to see, oldest first."""
+    rows = uow.session.execute(
+        select(DltAssessment).where(DltAssessment.subject_id == subject_id).order_by(DltAssessment.version)
+    ).scalars()
+    return [dlt_assessment_view(row) for row in rows]
+
+
+def clinical_document_view(row: ClinicalRecord) -> ClinicalDocumentView:
+    return ClinicalDocumentView(
+        row.kind,
+        row.record_key,
+        row.version,
+        json.loads(row.document_json),
+        as_utc(row.recorded_at),
+        row.reason,
+    )
