@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -292,11 +293,42 @@ def _simulate_three_plus_three(
         selected[t] = _three_plus_three_mtd(n, y, confirm, accept)
 
 
+class CrmKernelModel(NamedTuple):
+    """What the compiled CRM and TITE-CRM loops need of a CRM, computed once per scenario (a named
+    tuple, so numba takes it as one argument)."""
+
+    prior: NDArray[np.float64]
+    """Quadrature weight times prior density per grid node, normalised to sum 1."""
+    beta: NDArray[np.float64]
+    over: NDArray[np.float64]
+    """1.0 where the lowest dose's p exceeds the target (the safety stop's tail), else 0.0."""
+    labels: NDArray[np.float64]
+    logistic: bool
+    intercept: float
+    target: float
+    safety_cutoff: float
+    safety_min_n: int
+
+
+def make_crm_kernel_model(crm: Crm) -> CrmKernelModel:
+    prior = np.exp(crm.grid.log_weight - crm.grid.log_weight.max())
+    return CrmKernelModel(
+        prior / prior.sum(),
+        crm.grid.beta,
+        (np.exp(crm.grid.log_p[:, 0]) > crm.target).astype(np.float64),
+        np.asarray(crm.model.dose_labels, dtype=np.float64),
+        crm.model.model == "logistic",
+        crm.model.intercept,
+        crm.target,
+        crm.safety_cutoff,
+        CRM_SAFETY_MIN_N,
+    )
+
+
 @numba.njit(cache=True)
-def select_crm_kernel(
-    mean: float, labels: NDArray[np.float64], logistic: bool, intercept: float, target: float
-) -> int:
+def select_crm_kernel(mean: float, model: CrmKernelModel) -> int:
     """dfcrm's `mtd` from the curve at the posterior mean of beta (0-based)."""
+    labels, logistic, intercept, target = model.labels, model.logistic, model.intercept, model.target
     k: int = labels.shape[0]
     slope = math.exp(mean)
     below = 0
@@ -329,15 +361,7 @@ def _simulate_crm(
     cohort_size: int,
     start: int,
     factor: NDArray[np.float64],
-    prior: NDArray[np.float64],
-    beta: NDArray[np.float64],
-    over: NDArray[np.float64],
-    labels: NDArray[np.float64],
-    logistic: bool,
-    intercept: float,
-    target: float,
-    safety_cutoff: float,
-    safety_min_n: int,
+    model: CrmKernelModel,
     coherent: bool,
     selected: NDArray[np.int64],
     patients: NDArray[np.int64],
@@ -347,6 +371,7 @@ def _simulate_crm(
     each cohort's likelihood factor[d, dlts, g] = p^dlts (1 - p)^(size - dlts); the weights are
     rescaled only when their sum gets small enough to risk underflow."""
     n_trials, n_cohorts = u.shape
+    prior, beta, over, target = model.prior, model.beta, model.over, model.target
     grid = beta.shape[0]
     w = np.empty(grid)
     for t in range(n_trials):
@@ -372,15 +397,15 @@ def _simulate_crm(
                 for g in range(grid):
                     w[g] /= total
             mean = first / total
-            if n[0] >= safety_min_n and tail / total > safety_cutoff:
+            if n[0] >= model.safety_min_n and tail / total > model.safety_cutoff:
                 stopped = True
                 break
             if i == n_cohorts - 1:
                 break
-            best = select_crm_kernel(mean, labels, logistic, intercept, target)
+            best = select_crm_kernel(mean, model)
             # dfcrm's coherence: no escalation right after a cohort with DLT rate >= target.
             d = min(best, d if coherent and tox / cohort_size >= target else d + 1)
-        selected[t] = -1 if stopped else select_crm_kernel(mean, labels, logistic, intercept, target)
+        selected[t] = -1 if stopped else select_crm_kernel(mean, model)
 
 
 def calculate_elimination_table(target: float, cutoff: float, max_n: int) -> NDArray[np.int64]:
@@ -465,24 +490,13 @@ def _run(plan: _Plan, u: NDArray[np.float64]) -> TrialResults:
             dlts,
         )
     elif plan.crm is not None and plan.crm_factor is not None:
-        crm = plan.crm
-        prior = np.exp(crm.grid.log_weight - crm.grid.log_weight.max())
-        over = (np.exp(crm.grid.log_p[:, 0]) > crm.target).astype(np.float64)
         _simulate_crm(
             u,
             plan.cdf,
             settings.cohort_size,
             start,
             plan.crm_factor,
-            prior / prior.sum(),
-            crm.grid.beta,
-            over,
-            np.asarray(crm.model.dose_labels),
-            crm.model.model == "logistic",
-            crm.model.intercept,
-            crm.target,
-            crm.safety_cutoff,
-            CRM_SAFETY_MIN_N,
+            make_crm_kernel_model(plan.crm),
             settings.coherent_escalation,
             selected,
             patients,

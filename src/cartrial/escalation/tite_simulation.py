@@ -23,12 +23,13 @@ from numpy.typing import NDArray
 from cartrial.errors import InputError
 from cartrial.escalation.configure import DesignSettings, build_design, make_crm, validate_settings
 from cartrial.escalation.designs.boin import calculate_boin_lambdas
-from cartrial.escalation.designs.crm import CRM_SAFETY_MIN_N
 from cartrial.escalation.selection import SELECTION_PRIOR, SELECTION_TIE_BREAK
 from cartrial.escalation.simulation import (
     TRIALS_PER_BLOCK,
+    CrmKernelModel,
     OperatingCharacteristics,
     calculate_elimination_table,
+    make_crm_kernel_model,
     select_boin_kernel,
     select_crm_kernel,
 )
@@ -153,17 +154,9 @@ def _simulate_tite_crm(
     window: float,
     interval: float,
     poisson: bool,
-    prior: NDArray[np.float64],
+    model: CrmKernelModel,
     p_rows: NDArray[np.float64],
     q_rows: NDArray[np.float64],
-    beta: NDArray[np.float64],
-    over: NDArray[np.float64],
-    labels: NDArray[np.float64],
-    logistic: bool,
-    intercept: float,
-    target: float,
-    cutoff: float,
-    min_n: int,
     max_fraction: float,
     selected: NDArray[np.int64],
     patients: NDArray[np.int64],
@@ -176,6 +169,8 @@ def _simulate_tite_crm(
     only the pending patients' (1 - w p)."""
     n_trials, n_max, _ = u.shape
     k = p_true.shape[0]
+    prior, beta, over = model.prior, model.beta, model.over
+    min_n, cutoff = model.safety_min_n, model.safety_cutoff
     grid = beta.shape[0]
     arrival = np.empty(n_max)
     dose = np.empty(n_max, dtype=np.int64)
@@ -234,7 +229,7 @@ def _simulate_tite_crm(
                             soonest = min(soonest, arrival[i] + (tox_time[i] if tox[i] else window))
                         now = soonest
                         continue
-                    d = min(select_crm_kernel(mean, labels, logistic, intercept, target), current + 1)
+                    d = min(select_crm_kernel(mean, model), current + 1)
                     break
                 if stopped:
                     break
@@ -255,7 +250,7 @@ def _simulate_tite_crm(
         if complete[0] >= min_n and tail / total > cutoff:
             selected[t] = -1
         else:
-            selected[t] = select_crm_kernel(first / total, labels, logistic, intercept, target)
+            selected[t] = select_crm_kernel(first / total, model)
 
 
 @numba.njit(cache=True)
@@ -428,7 +423,6 @@ def simulate_tite_trials(
     assert settings.target is not None  # validate_settings guarantees it
     crm = make_crm(settings)
     grid = crm.grid
-    prior = np.exp(grid.log_weight - grid.log_weight.max())
     _simulate_tite_crm(
         u,
         np.asarray(true_tox, dtype=np.float64),
@@ -436,17 +430,9 @@ def simulate_tite_trials(
         settings.window_days,
         accrual_days,
         accrual == "poisson",
-        prior / prior.sum(),
+        make_crm_kernel_model(crm),
         np.ascontiguousarray(np.exp(grid.log_p).T),
         np.ascontiguousarray(np.exp(grid.log_q).T),
-        grid.beta,
-        (np.exp(grid.log_p[:, 0]) > settings.target).astype(np.float64),
-        np.asarray(crm.model.dose_labels),
-        crm.model.model == "logistic",
-        crm.model.intercept,
-        settings.target,
-        settings.cutoff_eli,
-        CRM_SAFETY_MIN_N,
         settings.max_pending_fraction,
         selected,
         patients,
