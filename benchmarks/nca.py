@@ -4,8 +4,9 @@ Profiles are CAR-T-like (expansion to a peak near day 10, bi-exponential decline
 last samples BLQ), drawn with a fixed seed; intervals are the defaults (0–28 and 0–∞). Figures:
 the compiled kernel on packed arrays (`calculate_nca_arrays`); the end-to-end result, a columnar
 `NcaBatch` whose every value and exclusion can be read (`calculate_nca_batch`, the goal's figure);
-that batch with its per-row view materialised as the CLI's --json/--csv print it (24 `NcaParameter`
-rows and the λz points per profile); and one `SubjectNca` object per profile (`calculate_nca`).
+that batch with every row (plain tuples, `records()`) and λz point made, as `cartrial nca` walks
+them for --json/--csv; every row as an `NcaParameter` (`rows()`); and one `SubjectNca` object per
+profile (`calculate_nca`).
 Compilation is paid once before timing.
 
     .venv/bin/python benchmarks/nca.py
@@ -69,17 +70,27 @@ def measure(
     print(f"{label}: {len(profiles) / best:,.0f} profiles/s ({best * 1e3:.0f} ms for {len(profiles):,})")
 
 
-def calculate_rows(profiles: list[ConcentrationProfile]) -> object:
-    """The batch and every row and λz point of it, as the CLI's --json and --csv walk them."""
+def calculate_records(profiles: list[ConcentrationProfile]) -> object:
+    """The batch, every row of it (plain tuples) and every λz point, as `cartrial nca` walks them."""
     batch = calculate_nca_batch(profiles)
-    return list(batch.rows()), list(batch.lambda_z())
+    return list(batch.records()), list(batch.lambda_z())
+
+
+def calculate_rows(profiles: list[ConcentrationProfile]) -> object:
+    """The batch and every row of it as an `NcaParameter`."""
+    return list(calculate_nca_batch(profiles).rows())
 
 
 def main() -> None:
     profiles = make_profiles(N_SUBJECTS, SEED)
     measure("kernel (calculate_nca_arrays)", calculate_nca_arrays, profiles)
     measure("end to end, columnar batch (calculate_nca_batch)", calculate_nca_batch, profiles)
-    measure("batch + per-row view materialised (rows, lambda_z)", calculate_rows, profiles)
+    measure(
+        "batch + every row and λz point, as the CLI walks them (records, lambda_z)",
+        calculate_records,
+        profiles,
+    )
+    measure("batch + every row as an NcaParameter (rows)", calculate_rows, profiles)
     measure("one SubjectNca per profile (calculate_nca)", calculate_nca, profiles)
 
 

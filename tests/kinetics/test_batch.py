@@ -48,6 +48,9 @@ def test_rows_and_subjects_are_the_per_subject_results() -> None:
     expected = calculate_nca(profiles, intervals, overrides=OVERRIDES)
     assert [batch.subject(i) for i in range(len(batch))] == list(expected)
     assert list(batch.rows()) == [row for s in expected for row in s.parameters]
+    assert list(batch.records()) == [
+        (r.subject, r.start, r.end, r.testcd, r.value, r.exclusion) for s in expected for r in s.parameters
+    ]
     assert list(batch.lambda_z()) == [p for s in expected for p in s.lambda_z]
     reasons = {row.exclusion for row in batch.rows()}
     assert "all values in the interval are BLQ" in reasons

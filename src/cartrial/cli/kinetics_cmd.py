@@ -15,7 +15,7 @@ from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
 from cartrial.errors import InputError
 
 if TYPE_CHECKING:
-    from cartrial.kinetics import BlqRule, ConcentrationProfile, Interval, NcaParameter, SubjectNca
+    from cartrial.kinetics import BlqRule, ConcentrationProfile, Interval, NcaBatch
     from cartrial.kinetics.summary import DoseSummary
 
 ROW_FIELDS = ("subject", "start", "end", "PPTESTCD", "value", "exclusion")
@@ -52,17 +52,6 @@ def parse_interval(text: str) -> Interval:
     return Interval(start, end)
 
 
-def _row(row: NcaParameter) -> dict[str, Any]:
-    return {
-        "subject": row.subject,
-        "start": row.start,
-        "end": row.end,
-        "PPTESTCD": row.testcd,
-        "value": row.value,
-        "exclusion": row.exclusion,
-    }
-
-
 def _summary_row(item: DoseSummary) -> dict[str, Any]:
     return {
         "dose": item.dose,
@@ -92,7 +81,7 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.4g}"
 
 
-def _print_tables(results: tuple[SubjectNca, ...], summary: tuple[DoseSummary, ...] | None) -> None:
+def _print_tables(batch: NcaBatch, summary: tuple[DoseSummary, ...] | None) -> None:
     from rich.table import Table
 
     from cartrial.kinetics import PPTEST
@@ -100,12 +89,9 @@ def _print_tables(results: tuple[SubjectNca, ...], summary: tuple[DoseSummary, .
     table = Table(title="NCA parameters")
     for column in ("subject", "interval", "PPTESTCD", "PPTEST", "value", "exclusion"):
         table.add_column(column)
-    for subject in results:
-        for row in subject.parameters:
-            end = "inf" if row.end is None else f"{row.end:g}"
-            interval = f"{row.start:g}–{end}"
-            label = PPTEST[row.testcd]
-            table.add_row(row.subject, interval, row.testcd, label, _fmt(row.value), row.exclusion or "")
+    for subject, start, stop, testcd, value, exclusion in batch.records():
+        interval = f"{start:g}–{'inf' if stop is None else f'{stop:g}'}"
+        table.add_row(subject, interval, testcd, PPTEST[testcd], _fmt(value), exclusion or "")
     stdout.print(table)
     if summary is not None:
         by_dose = Table(title="Summary by dose level")
@@ -181,7 +167,7 @@ def _register_nca(app: typer.Typer) -> None:
         plot: Path | None = typer.Option(None, "--plot", help="draw profiles by dose level to FILE.png|svg"),
     ) -> None:
         """Cmax, Tmax, Clast, Tlast, AUClast, AUCint, AUCinf (obs/pred), λz, t½ per subject and interval."""
-        from cartrial.kinetics import DEFAULT_INTERVALS, NcaMethod, NcaSettings, calculate_nca
+        from cartrial.kinetics import DEFAULT_INTERVALS, NcaMethod, NcaSettings, calculate_nca_batch
         from cartrial.kinetics.parse import parse_lambda_z_overrides, parse_profiles_csv
         from cartrial.kinetics.summary import summarise_by_dose
 
@@ -214,16 +200,16 @@ def _register_nca(app: typer.Typer) -> None:
                 if overrides_file is not None
                 else ()
             )
-            results = calculate_nca(profiles, intervals, settings, overrides)
+            batch = calculate_nca_batch(profiles, intervals, settings, overrides)
         except InputError as exc:
             fail_bad_input(exc)
-        summaries = summarise_by_dose(results, intervals) if summary else None
+        summaries = summarise_by_dose(batch.subjects(), intervals) if summary else None
         if plot is not None:
             try:
                 draw_profiles(profiles, plot)
             except InputError as exc:
                 fail_bad_input(exc)
-        rows = [_row(row) for subject in results for row in subject.parameters]
+        rows = [dict(zip(ROW_FIELDS, record, strict=True)) for record in batch.records()]
         if as_json:
             document: dict[str, Any] = {"method": settings.method.value, "results": rows}
             document["lambda_z"] = [
@@ -235,8 +221,7 @@ def _register_nca(app: typer.Typer) -> None:
                     "selection": p.selection,
                     "reason": p.reason,
                 }
-                for subject in results
-                for p in subject.lambda_z
+                for p in batch.lambda_z()
             ]
             if summaries is not None:
                 document["summary"] = [_summary_row(item) for item in summaries]
@@ -247,7 +232,7 @@ def _register_nca(app: typer.Typer) -> None:
             else:
                 _write_csv(ROW_FIELDS, rows)
         else:
-            _print_tables(results, summaries)
+            _print_tables(batch, summaries)
 
 
 def _register_pd(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, compress
 from types import MappingProxyType
 
 import numpy as np
@@ -101,41 +102,43 @@ def _blq_code(rule: BlqRule) -> float:
 
 @dataclass(frozen=True, slots=True)
 class NcaArrays:
-    """The kernel's raw output: values, reason codes and auxiliary facts per profile × interval × slot."""
+    """The kernel's output: values, reason codes and auxiliary facts per profile × interval × slot,
+    and per profile × sample (padded to the longest profile) the times and which samples λz may use
+    (measurable, and allowed by the analyst's override)."""
 
     values: np.ndarray
     codes: np.ndarray
     aux: np.ndarray
+    times: np.ndarray
+    lambda_z_candidates: np.ndarray
+
+
+_FIXED_REASONS: Mapping[int, str] = {
+    k.NO_SAMPLES: "no samples in the interval",
+    k.ALL_BLQ: "all values in the interval are BLQ",
+    k.ONE_SAMPLE: "AUC needs at least two values",
+    k.START_BEFORE_FIRST: "no sample at the interval start: AUC cannot start before the first measurement",
+    k.HL_NO_POSITIVE: "no candidate λz fit has λz > 0 (the terminal phase does not decline)",
+    k.HL_MANUAL_NONE: "fewer than 2 measurable points among the analyst's λz points",
+    k.HL_MANUAL_NOT_POSITIVE: "the analyst's λz points give λz <= 0",
+    k.ADJR2_TWO_POINTS: "adjusted R² needs more than 2 points",
+    k.AUCINF_ZERO: "AUCinf is 0",
+}
+"""The words for each kernel reason code that quotes no number."""
 
 
 def _reason(
     code: int, slot: int, settings: NcaSettings, aux: Sequence[float], lamz_reason: str | None
 ) -> str:
-    if code == k.NO_SAMPLES:
-        return "no samples in the interval"
-    if code == k.ALL_BLQ:
-        return "all values in the interval are BLQ"
-    if code == k.ONE_SAMPLE:
-        return "AUC needs at least two values"
-    if code == k.START_BEFORE_FIRST:
-        return "no sample at the interval start: AUC cannot start before the first measurement"
     if code == k.HL_TOO_FEW:
         return (
             f"too few points for λz: needs {settings.min_hl_points} measurable points after Tmax, "
             f"has {int(aux[k.AUX_HL_CANDIDATES])}"
         )
-    if code == k.HL_NO_POSITIVE:
-        return "no candidate λz fit has λz > 0 (the terminal phase does not decline)"
-    if code == k.HL_MANUAL_NONE:
-        return "fewer than 2 measurable points among the analyst's λz points"
-    if code == k.HL_MANUAL_NOT_POSITIVE:
-        return "the analyst's λz points give λz <= 0"
     if code == k.NEEDS_LAMZ:
         return f"needs λz, which was not computed ({lamz_reason})" if lamz_reason else "needs λz"
-    if code == k.ADJR2_TWO_POINTS:
-        return "adjusted R² needs more than 2 points"
-    if code == k.AUCINF_ZERO:
-        return "AUCinf is 0"
+    if code in _FIXED_REASONS:
+        return _FIXED_REASONS[code]
     raise AssertionError(f"unknown NCA reason code {code} in slot {slot}")
 
 
@@ -173,7 +176,11 @@ def calculate_nca_arrays(
     if not profiles:
         empty = np.empty((0, len(intervals), k.N_PARAMS))
         return NcaArrays(
-            values=empty, codes=empty.astype(np.int64), aux=np.empty((0, len(intervals), k.N_AUX))
+            values=empty,
+            codes=empty.astype(np.int64),
+            aux=np.empty((0, len(intervals), k.N_AUX)),
+            times=np.empty((0, 0)),
+            lambda_z_candidates=np.empty((0, 0), dtype=np.bool_),
         )
     width = max(len(p.times) for p in profiles)
     padding = [0.0] * width
@@ -203,32 +210,13 @@ def calculate_nca_arrays(
         settings.allow_tmax_in_half_life,
         settings.first_tmax,
     )
-    return NcaArrays(values=values, codes=codes, aux=aux)
-
-
-def _lambda_z_points(
-    profile: ConcentrationProfile,
-    interval: Interval,
-    values: Sequence[float],
-    override: LambdaZOverride | None,
-) -> LambdaZPoints:
-    first = values[k.P_LAMZLL] + interval.start
-    last = values[k.P_LAMZUL] + interval.start
-    candidates = [
-        t for t, v, b in zip(profile.times, profile.values, profile.blq, strict=True) if v > 0 and not b
-    ]
-    if override is not None and override.include_times is not None:
-        candidates = [t for t in candidates if t in override.include_times]
-    elif override is not None:
-        candidates = [t for t in candidates if t not in override.exclude_times]
-    return LambdaZPoints(
-        subject=profile.subject,
-        start=interval.start,
-        end=None if interval.is_infinite else interval.end,
-        times=tuple(t for t in candidates if first <= t <= last),
-        selection="analyst" if override is not None else "automatic",
-        reason=override.reason if override is not None else None,
+    return NcaArrays(
+        values=values, codes=codes, aux=aux, times=times, lambda_z_candidates=(concs > 0) & allowed
     )
+
+
+NcaRecord = tuple[str, float, float | None, str, float | None, str | None]
+"""One result row as a plain tuple: subject, start, end (None for ∞), PPTESTCD, value, exclusion."""
 
 
 def _reported_slots(interval: Interval) -> tuple[int, ...]:
@@ -288,79 +276,123 @@ class NcaBatch:
             if codes[slot] != k.OK
         }
 
-    def _parameters(
-        self,
-        profile: ConcentrationProfile,
-        values: Sequence[Sequence[float]],
-        codes: Sequence[Sequence[int]],
-        aux: Sequence[Sequence[float]],
-    ) -> Iterator[NcaParameter]:
-        """The rows of one profile, from its values, codes and aux as plain lists (interval × slot)."""
-        for col, interval in enumerate(self.intervals):
-            end = None if interval.is_infinite else interval.end
-            interval_codes = codes[col]
-            reasons = None
-            for slot in _reported_slots(interval):
-                if interval_codes[slot] == k.OK:
-                    value = values[col][slot]
-                    yield NcaParameter(profile.subject, interval.start, end, TESTCD[slot], value, None)
-                else:
-                    reasons = reasons or self._reasons(interval, interval_codes, aux[col])
-                    yield NcaParameter(
-                        profile.subject, interval.start, end, TESTCD[slot], None, reasons[slot]
-                    )
+    def _shown(self, profiles: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Values (None where not computed) and reasons (None where computed) of a slice of profiles.
 
-    def _lambda_z(
-        self, profile: ConcentrationProfile, values: Sequence[Sequence[float]], codes: Sequence[Sequence[int]]
-    ) -> Iterator[LambdaZPoints]:
-        override = self.overrides.get(profile.subject)
-        for col, interval in enumerate(self.intervals):
-            if codes[col][k.P_LAMZ] == k.OK:
-                yield _lambda_z_points(profile, interval, values[col], override)
+        Object arrays, profile × interval × slot. Only the profile × intervals with an exclusion among
+        their reported parameters are put into words.
+        """
+        values, codes, aux = (
+            array[profiles] for array in (self.arrays.values, self.arrays.codes, self.arrays.aux)
+        )
+        computed = codes == k.OK
+        shown = values.astype(object)
+        shown[~computed] = None
+        reasons = np.full(codes.shape, None, dtype=object)
+        excluded = ~computed & self._reported()
+        for index, col in zip(*np.nonzero(excluded.any(axis=2)), strict=True):
+            interval = self.intervals[col]
+            for slot, text in self._reasons(
+                interval, codes[index, col].tolist(), aux[index, col].tolist()
+            ).items():
+                reasons[index, col, slot] = text
+        return shown, reasons
 
-    def _lists(self) -> tuple[list[list[list[float]]], list[list[list[int]]], list[list[list[float]]]]:
-        # Plain lists: indexing them is several times faster than indexing numpy arrays element by element.
-        arrays = self.arrays
-        return arrays.values.tolist(), arrays.codes.tolist(), arrays.aux.tolist()
+    def _reported(self) -> np.ndarray:
+        """Which slots each interval reports (interval × slot)."""
+        reported = np.zeros((len(self.intervals), k.N_PARAMS), dtype=np.bool_)
+        for col, interval in enumerate(self.intervals):
+            reported[col, list(_reported_slots(interval))] = True
+        return reported
+
+    def _records(self, profiles: slice) -> tuple[Iterator[NcaRecord], int]:
+        """The records of a slice of profiles, and how many each profile has (all have as many)."""
+        shown, reasons = self._shown(profiles)
+        cols = [col for col, interval in enumerate(self.intervals) for _ in _reported_slots(interval)]
+        slots = [slot for interval in self.intervals for slot in _reported_slots(interval)]
+        starts = [self.intervals[col].start for col in cols]
+        ends = [None if self.intervals[col].is_infinite else self.intervals[col].end for col in cols]
+        testcds = [TESTCD[slot] for slot in slots]
+        chosen = self.profiles[profiles]
+        records = zip(
+            [profile.subject for profile in chosen for _ in cols],
+            starts * len(chosen),
+            ends * len(chosen),
+            testcds * len(chosen),
+            shown[:, cols, slots].ravel().tolist(),
+            reasons[:, cols, slots].ravel().tolist(),
+            strict=True,
+        )
+        return records, len(cols)
+
+    def records(self) -> Iterator[NcaRecord]:
+        """Every result row as a plain tuple (subject, start, end, PPTESTCD, value, exclusion), end None
+        for ∞: profiles in input order, then intervals, then parameters. The cheap form of `rows`."""
+        records, _ = self._records(slice(None))
+        return records
 
     def rows(self) -> Iterator[NcaParameter]:
-        """Every result row: profiles in input order, then intervals, then parameters."""
-        values, codes, aux = self._lists()
-        for index, profile in enumerate(self.profiles):
-            yield from self._parameters(profile, values[index], codes[index], aux[index])
+        """Every result row as an `NcaParameter`, in the order of `records`."""
+        return (NcaParameter(*record) for record in self.records())
+
+    def _lambda_z(self, profiles: slice) -> Iterator[list[LambdaZPoints]]:
+        """The points of every computed λz of each profile in a slice, one list per profile.
+
+        The points are the samples λz may use whose times lie within the fit's first and last time
+        (LAMZLL and LAMZUL, relative to the interval's start).
+        """
+        values, codes = self.arrays.values[profiles], self.arrays.codes[profiles]
+        starts = np.array([interval.start for interval in self.intervals])
+        first = (values[:, :, k.P_LAMZLL] + starts)[:, :, None]
+        last = (values[:, :, k.P_LAMZUL] + starts)[:, :, None]
+        times = self.arrays.times[profiles][:, None, :]
+        used = self.arrays.lambda_z_candidates[profiles][:, None, :] & (times >= first) & (times <= last)
+        fitted = (codes[:, :, k.P_LAMZ] == k.OK).tolist()
+        ends = [None if interval.is_infinite else interval.end for interval in self.intervals]
+        for profile, profile_used, profile_fitted in zip(
+            self.profiles[profiles], used.tolist(), fitted, strict=True
+        ):
+            override = self.overrides.get(profile.subject)
+            yield [
+                LambdaZPoints(
+                    subject=profile.subject,
+                    start=interval.start,
+                    end=end,
+                    times=tuple(compress(profile.times, profile_used[col])),
+                    selection="analyst" if override is not None else "automatic",
+                    reason=override.reason if override is not None else None,
+                )
+                for col, (interval, end) in enumerate(zip(self.intervals, ends, strict=True))
+                if profile_fitted[col]
+            ]
 
     def lambda_z(self) -> Iterator[LambdaZPoints]:
         """The points of every computed λz: profiles in input order, then intervals."""
-        values, codes = self.arrays.values.tolist(), self.arrays.codes.tolist()
-        for index, profile in enumerate(self.profiles):
-            yield from self._lambda_z(profile, values[index], codes[index])
+        return chain.from_iterable(self._lambda_z(slice(None)))
 
     def subject(self, index: int) -> SubjectNca:
         """Every result of the `index`-th profile as one `SubjectNca`."""
-        arrays = self.arrays
-        values, codes = arrays.values[index].tolist(), arrays.codes[index].tolist()
-        return self._subject(self.profiles[index], values, codes, arrays.aux[index].tolist())
+        index = range(len(self))[index]
+        (subject,) = self._subjects(slice(index, index + 1))
+        return subject
 
     def subjects(self) -> tuple[SubjectNca, ...]:
         """One `SubjectNca` per profile, in input order."""
-        values, codes, aux = self._lists()
-        return tuple(
-            self._subject(profile, values[index], codes[index], aux[index])
-            for index, profile in enumerate(self.profiles)
-        )
+        return self._subjects(slice(None))
 
-    def _subject(
-        self,
-        profile: ConcentrationProfile,
-        values: Sequence[Sequence[float]],
-        codes: Sequence[Sequence[int]],
-        aux: Sequence[Sequence[float]],
-    ) -> SubjectNca:
-        return SubjectNca(
-            subject=profile.subject,
-            dose=profile.dose,
-            parameters=tuple(self._parameters(profile, values, codes, aux)),
-            lambda_z=tuple(self._lambda_z(profile, values, codes)),
+    def _subjects(self, profiles: slice) -> tuple[SubjectNca, ...]:
+        records, width = self._records(profiles)
+        rows = [NcaParameter(*record) for record in records]
+        return tuple(
+            SubjectNca(
+                subject=profile.subject,
+                dose=profile.dose,
+                parameters=tuple(rows[index * width : (index + 1) * width]),
+                lambda_z=tuple(points),
+            )
+            for index, (profile, points) in enumerate(
+                zip(self.profiles[profiles], self._lambda_z(profiles), strict=True)
+            )
         )
 
 
@@ -377,20 +409,18 @@ def calculate_nca_batch(
             raise InputError.single("overrides", given.subject, "more than one λz override for this subject")
         by_subject[given.subject] = given
     arrays = calculate_nca_arrays(profiles, intervals, settings, by_subject)
-    reported = np.zeros((len(intervals), k.N_PARAMS), dtype=np.bool_)
-    for col, interval in enumerate(intervals):
-        reported[col, list(_reported_slots(interval))] = True
-    if np.any(np.isnan(arrays.values) & (arrays.codes == k.OK) & reported):
-        raise AssertionError("NCA kernel gave NaN without a reason")
     for array in (arrays.values, arrays.codes, arrays.aux):
         array.setflags(write=False)
-    return NcaBatch(
+    batch = NcaBatch(
         profiles=tuple(profiles),
         intervals=tuple(intervals),
         settings=settings,
         overrides=MappingProxyType(by_subject),
         arrays=arrays,
     )
+    if np.any(np.isnan(arrays.values) & (arrays.codes == k.OK) & batch._reported()):
+        raise AssertionError("NCA kernel gave NaN without a reason")
+    return batch
 
 
 def calculate_nca(
