@@ -27,16 +27,16 @@ from cartrial.escalation.designs.crm import (
     calculate_skeleton,
     make_crm_design,
 )
-from cartrial.escalation.designs.i3plus3 import make_i3plus3_design
+from cartrial.escalation.designs.i3plus3 import I3Plus3Signal
 from cartrial.escalation.designs.interval import IntervalDesign
-from cartrial.escalation.designs.mtpi2 import make_mtpi2_design
+from cartrial.escalation.designs.mtpi2 import Mtpi2Signal
 from cartrial.escalation.designs.threeplusthree import (
     ThreePlusThree,
     ThreePlusThreeSettings,
     select_three_plus_three_mtd,
 )
 from cartrial.escalation.designs.tite_boin import TiteBoin
-from cartrial.escalation.designs.tpi import EPSILON_DEFAULT
+from cartrial.escalation.designs.tpi import EPSILON_DEFAULT, make_equivalence_interval_design
 from cartrial.escalation.interface import Design, DoseOutcomes
 from cartrial.escalation.rules import (
     ELIMINATION_CUTOFF,
@@ -259,9 +259,10 @@ def make_interval_core(settings: DesignSettings) -> IntervalDesign:
     k, start, target = settings.n_doses, settings.start_dose, settings.target
     if settings.design == "boin":
         return make_boin_design(k, start, target, settings.p_saf, settings.p_tox, settings.cutoff_eli)
-    if settings.design == "mtpi2":
-        return make_mtpi2_design(k, start, target, settings.epsilon1, settings.epsilon2)
-    return make_i3plus3_design(k, start, target, settings.epsilon1, settings.epsilon2)
+    signal = Mtpi2Signal if settings.design == "mtpi2" else I3Plus3Signal
+    return make_equivalence_interval_design(
+        settings.design, signal, k, start, target, settings.epsilon1, settings.epsilon2
+    )
 
 
 def make_boin12(settings: DesignSettings) -> Boin12:

@@ -110,16 +110,38 @@ def _pava(x: NDArray[np.float64], w: NDArray[np.float64], m: int, level: NDArray
                 level[k] = a
 
 
+class BoinRules(NamedTuple):
+    """R BOIN's elimination and select.mtd settings as the compiled loops take them (a named tuple,
+    so numba takes it as one argument)."""
+
+    target: float
+    elim: NDArray[np.int64]
+    """elim[n]: the fewest DLTs among n that eliminate a dose, -1 where none does."""
+    extra: NDArray[np.int64]
+    """The same at the extra-safe cut-off (cutoff_eli - offset), for the lowest dose."""
+    extra_safe: bool
+    prior: float
+    tie_break: float
+
+
+def make_boin_rules(settings: DesignSettings, max_n: int) -> BoinRules:
+    """The elimination tables up to `max_n` patients at a dose, and select.mtd's constants."""
+    assert settings.target is not None  # validate_settings guarantees it
+    return BoinRules(
+        settings.target,
+        calculate_elimination_table(settings.target, settings.cutoff_eli, max_n),
+        calculate_elimination_table(settings.target, settings.cutoff_eli - settings.offset, max_n),
+        settings.extra_safe,
+        SELECTION_PRIOR,
+        SELECTION_TIE_BREAK,
+    )
+
+
 @numba.njit(cache=True)
 def select_boin_kernel(
     n: NDArray[np.int64],
     y: NDArray[np.int64],
-    target: float,
-    elim: NDArray[np.int64],
-    extra: NDArray[np.int64],
-    extra_safe: bool,
-    prior: float,
-    tie_break: float,
+    rules: BoinRules,
     phat: NDArray[np.float64],
     weight: NDArray[np.float64],
     index: NDArray[np.int64],
@@ -129,13 +151,14 @@ def select_boin_kernel(
 
     phat, weight, index and level are scratch arrays of the number of doses.
     """
+    elim, extra, prior = rules.elim, rules.extra, rules.prior
     ndose = n.shape[0]
     first_elim = ndose
     for i in range(ndose):
         if n[i] >= 3 and elim[n[i]] >= 0 and y[i] >= elim[n[i]]:
             first_elim = i
             break
-    if extra_safe and n[0] >= 3 and extra[n[0]] >= 0 and y[0] >= extra[n[0]]:
+    if rules.extra_safe and n[0] >= 3 and extra[n[0]] >= 0 and y[0] >= extra[n[0]]:
         first_elim = 0
     if first_elim == 0:
         return -1
@@ -156,7 +179,7 @@ def select_boin_kernel(
     best = 0
     best_distance = 1e300
     for j in range(m):
-        distance = abs(phat[j] + (j + 1) * tie_break - target)
+        distance = abs(phat[j] + (j + 1) * rules.tie_break - rules.target)
         if distance < best_distance:
             best_distance = distance
             best = j
@@ -170,19 +193,15 @@ def _simulate_interval(
     cohort_size: int,
     start: int,
     signal: NDArray[np.int64],
-    elim: NDArray[np.int64],
-    extra: NDArray[np.int64],
-    extra_safe: bool,
+    rules: BoinRules,
     cap: int,
-    target: float,
-    prior: float,
-    tie_break: float,
     selected: NDArray[np.int64],
     patients: NDArray[np.int64],
     dlts: NDArray[np.int64],
 ) -> None:
     """R BOIN get.oc's loop for every trial (rows of u), with the design's signal table."""
     n_trials, n_cohorts = u.shape
+    elim, extra = rules.elim, rules.extra
     ndose = cdf.shape[0]
     eliminated = np.zeros(ndose, dtype=np.bool_)
     phat = np.empty(ndose)
@@ -208,7 +227,7 @@ def _simulate_interval(
                     if d == 0:
                         stopped = True
                         break
-                if extra_safe and d == 0 and extra[nd] >= 0 and y[0] >= extra[nd]:
+                if rules.extra_safe and d == 0 and extra[nd] >= 0 and y[0] >= extra[nd]:
                     stopped = True
                     break
             s = signal[nd, y[d]]
@@ -222,9 +241,7 @@ def _simulate_interval(
         if stopped:
             selected[t] = -1
         else:
-            selected[t] = select_boin_kernel(
-                n, y, target, elim, extra, extra_safe, prior, tie_break, phat, weight, index, level
-            )
+            selected[t] = select_boin_kernel(n, y, rules, phat, weight, index, level)
 
 
 @numba.njit(cache=True)
@@ -423,8 +440,7 @@ class _Plan:
     settings: DesignSettings
     cdf: NDArray[np.float64]
     signal: NDArray[np.int64]
-    elimination: NDArray[np.int64]
-    extra_safe: NDArray[np.int64]
+    rules: BoinRules | None = None
     crm: Crm | None = None
     crm_factor: NDArray[np.float64] | None = None
 
@@ -445,7 +461,7 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
     empty = np.zeros((1, 1), dtype=np.int64)
     if settings.design == "3+3":
         cdf = calculate_binomial_cdf(true_tox, THREE_PLUS_THREE_COHORT)
-        return _Plan(settings, cdf, empty, empty[0], empty[0])
+        return _Plan(settings, cdf, empty)
     if settings.design == "crm":
         assert settings.target is not None  # validate_settings guarantees it
         crm = make_crm(settings)
@@ -454,9 +470,7 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
         p_grid = np.exp(crm.grid.log_p).T[:, None, :]
         factor = p_grid**tox * (1 - p_grid) ** (size - tox)
         cdf = calculate_binomial_cdf(true_tox, size)
-        return _Plan(settings, cdf, empty, empty[0], empty[0], crm, np.ascontiguousarray(factor))
-    assert settings.target is not None  # validate_settings guarantees it
-    target = settings.target
+        return _Plan(settings, cdf, empty, None, crm, np.ascontiguousarray(factor))
     max_n = n_cohorts * settings.cohort_size
     table = tabulate_signals(make_interval_core(settings).signal, max_n)
     signal = np.zeros((max_n + 1, max_n + 1), dtype=np.int64)
@@ -466,8 +480,7 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
         settings,
         calculate_binomial_cdf(true_tox, settings.cohort_size),
         signal,
-        calculate_elimination_table(target, settings.cutoff_eli, max_n),
-        calculate_elimination_table(target, settings.cutoff_eli - settings.offset, max_n),
+        make_boin_rules(settings, max_n),
     )
 
 
@@ -503,20 +516,15 @@ def _run(plan: _Plan, u: NDArray[np.float64]) -> TrialResults:
             dlts,
         )
     else:
-        assert settings.target is not None  # _plan checked it
+        assert plan.rules is not None  # _plan makes them for the interval designs
         _simulate_interval(
             u,
             plan.cdf,
             settings.cohort_size,
             start,
             plan.signal,
-            plan.elimination,
-            plan.extra_safe,
-            settings.extra_safe,
+            plan.rules,
             settings.n_earlystop,
-            settings.target,
-            SELECTION_PRIOR,
-            SELECTION_TIE_BREAK,
             selected,
             patients,
             dlts,

@@ -23,12 +23,12 @@ from numpy.typing import NDArray
 from cartrial.errors import InputError
 from cartrial.escalation.configure import DesignSettings, build_design, make_crm, validate_settings
 from cartrial.escalation.designs.boin import calculate_boin_lambdas
-from cartrial.escalation.selection import SELECTION_PRIOR, SELECTION_TIE_BREAK
 from cartrial.escalation.simulation import (
     TRIALS_PER_BLOCK,
+    BoinRules,
     CrmKernelModel,
     OperatingCharacteristics,
-    calculate_elimination_table,
+    make_boin_rules,
     make_crm_kernel_model,
     select_boin_kernel,
     select_crm_kernel,
@@ -263,14 +263,9 @@ def _simulate_tite_boin(
     poisson: bool,
     lambda_e: float,
     lambda_d: float,
-    elim: NDArray[np.int64],
-    extra: NDArray[np.int64],
-    extra_safe: bool,
+    rules: BoinRules,
     cap: int,
     max_fraction: float,
-    target: float,
-    prior: float,
-    tie_break: float,
     selected: NDArray[np.int64],
     patients: NDArray[np.int64],
     dlts: NDArray[np.int64],
@@ -290,6 +285,7 @@ def _simulate_tite_boin(
     weight = np.empty(k)
     index = np.empty(k, dtype=np.int64)
     level = np.empty(k, dtype=np.int64)
+    elim, extra = rules.elim, rules.extra
     for t in range(n_trials):
         now = 0.0
         d = start
@@ -325,7 +321,13 @@ def _simulate_tite_boin(
                             nxt = max(current - 1, 0)
                     lowest = k
                     n1 = complete[0]
-                    if extra_safe and n1 >= 3 and elim[n1] >= 0 and extra[n1] >= 0 and toxic[0] >= extra[n1]:
+                    if (
+                        rules.extra_safe
+                        and n1 >= 3
+                        and elim[n1] >= 0
+                        and extra[n1] >= 0
+                        and toxic[0] >= extra[n1]
+                    ):
                         lowest = 0
                     else:
                         for m in range(k):
@@ -354,20 +356,7 @@ def _simulate_tite_boin(
         if unsafe:
             selected[t] = -1
         else:
-            selected[t] = select_boin_kernel(
-                patients[t],
-                dlts[t],
-                target,
-                elim,
-                extra,
-                extra_safe,
-                prior,
-                tie_break,
-                phat,
-                weight,
-                index,
-                level,
-            )
+            selected[t] = select_boin_kernel(patients[t], dlts[t], rules, phat, weight, index, level)
 
 
 def simulate_tite_trials(
@@ -406,14 +395,9 @@ def simulate_tite_trials(
             accrual == "poisson",
             lambda_e,
             lambda_d,
-            calculate_elimination_table(settings.target, settings.cutoff_eli, n_patients),
-            calculate_elimination_table(settings.target, settings.cutoff_eli - settings.offset, n_patients),
-            settings.extra_safe,
+            make_boin_rules(settings, n_patients),
             settings.n_earlystop,
             settings.max_pending_fraction,
-            settings.target,
-            SELECTION_PRIOR,
-            SELECTION_TIE_BREAK,
             selected,
             patients,
             dlts,

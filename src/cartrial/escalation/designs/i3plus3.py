@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cartrial.escalation.designs.interval import DEESCALATE, ESCALATE, STAY, IntervalDesign
-from cartrial.escalation.designs.tpi import EPSILON_DEFAULT, make_equivalence_interval_design
+from cartrial.escalation.designs.interval import DEESCALATE, ESCALATE, STAY
+from cartrial.escalation.designs.tpi import EPSILON_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +35,3 @@ class I3Plus3Signal:
     def explain(self, n: int, dlts: int) -> str:
         lower, upper = self.target - self.epsilon1, self.target + self.epsilon2
         return f"rate {dlts / n:.4f} vs EI [{lower:.3f}, {upper:.3f}], one fewer {(dlts - 1) / n:.4f}"
-
-
-def make_i3plus3_design(
-    n_doses: int,
-    start_dose: int,
-    target: float,
-    epsilon1: float = EPSILON_DEFAULT,
-    epsilon2: float = EPSILON_DEFAULT,
-) -> IntervalDesign:
-    return make_equivalence_interval_design(
-        "i3+3", I3Plus3Signal, n_doses, start_dose, target, epsilon1, epsilon2
-    )

@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta
 
-from cartrial.escalation.designs.interval import DEESCALATE, ESCALATE, STAY, IntervalDesign
-from cartrial.escalation.designs.tpi import EPSILON_DEFAULT, make_equivalence_interval_design
+from cartrial.escalation.designs.interval import DEESCALATE, ESCALATE, STAY
+from cartrial.escalation.designs.tpi import EPSILON_DEFAULT
 
 # Guo et al. 2017: the Beta(1, 1) prior on each dose's DLT probability.
 MTPI2_PRIOR_A = 1.0
@@ -74,15 +74,3 @@ class Mtpi2Signal:
         best = int(np.argmax(masses))
         start, end = self.intervals[best]
         return f"largest unit probability mass {masses[best]:.4f} on [{start:.3f}, {end:.3f}]"
-
-
-def make_mtpi2_design(
-    n_doses: int,
-    start_dose: int,
-    target: float,
-    epsilon1: float = EPSILON_DEFAULT,
-    epsilon2: float = EPSILON_DEFAULT,
-) -> IntervalDesign:
-    return make_equivalence_interval_design(
-        "mtpi2", Mtpi2Signal, n_doses, start_dose, target, epsilon1, epsilon2
-    )
