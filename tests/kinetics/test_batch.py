@@ -13,6 +13,8 @@ from cartrial.kinetics import (
     NcaParameter,
     calculate_nca,
     calculate_nca_batch,
+    summarise_batch_by_dose,
+    summarise_by_dose,
 )
 from cartrial.kinetics.parse import parse_profiles_csv
 
@@ -116,3 +118,15 @@ def test_empty_batch() -> None:
     assert batch.column("CMAX", INF).shape == (0,)
     assert batch.subjects() == ()
     assert np.asarray(batch.arrays.codes).size == 0
+
+
+def test_batch_summary_is_the_per_subject_summary() -> None:
+    profiles = profiles_with_exclusions()
+    intervals = [TO_28, Interval(7.0, 90.0), INF]
+    batch = calculate_nca_batch(profiles, intervals, overrides=OVERRIDES)
+    summaries = summarise_batch_by_dose(batch)
+    assert summaries == summarise_by_dose(calculate_nca(profiles, intervals, overrides=OVERRIDES), intervals)
+    # The added subjects (dose 50) are all in one dose level with the CAR-T example's dose-50 subjects.
+    assert {s.dose for s in summaries} == {p.dose for p in profiles}
+    assert any(s.n_missing > 0 for s in summaries)
+    assert summarise_batch_by_dose(calculate_nca_batch([])) == ()

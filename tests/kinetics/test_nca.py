@@ -4,7 +4,7 @@ import math
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cartrial.errors import InputError
@@ -236,7 +236,8 @@ def test_linear_auc_is_additive_over_adjacent_intervals(p: ConcentrationProfile,
     assert parts == pytest.approx(r.value("AUCINT", whole), rel=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+# Random profiles often end without a clearly declining λz fit, which the assume() below filters out.
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(profiles_strategy, st.sampled_from([0.5, 2.0, 16.0, 1024.0]))
 def test_scaling_values_scales_cmax_and_auc_only(p: ConcentrationProfile, k: float) -> None:
     # Powers of 2 scale floats exactly, so the up/down comparisons of the integration rule are the same

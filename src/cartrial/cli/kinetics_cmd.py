@@ -169,7 +169,7 @@ def _register_nca(app: typer.Typer) -> None:
         """Cmax, Tmax, Clast, Tlast, AUClast, AUCint, AUCinf (obs/pred), λz, t½ per subject and interval."""
         from cartrial.kinetics import DEFAULT_INTERVALS, NcaMethod, NcaSettings, calculate_nca_batch
         from cartrial.kinetics.parse import parse_lambda_z_overrides, parse_profiles_csv
-        from cartrial.kinetics.summary import summarise_by_dose
+        from cartrial.kinetics.summary import summarise_batch_by_dose
 
         if as_json and as_csv:
             fail_bad_input(InputError.single("options", "--json/--csv", "choose one output format"))
@@ -203,7 +203,7 @@ def _register_nca(app: typer.Typer) -> None:
             batch = calculate_nca_batch(profiles, intervals, settings, overrides)
         except InputError as exc:
             fail_bad_input(exc)
-        summaries = summarise_by_dose(batch.subjects(), intervals) if summary else None
+        summaries = summarise_batch_by_dose(batch) if summary else None
         if plot is not None:
             try:
                 draw_profiles(profiles, plot)

@@ -34,6 +34,7 @@ from cartrial.kinetics.summary import (
     DoseSummary,
     MeanCurve,
     calculate_geometric_mean_curves,
+    summarise_batch_by_dose,
     summarise_by_dose,
 )
 
@@ -65,5 +66,6 @@ __all__ = [
     "calculate_nca",
     "calculate_nca_arrays",
     "calculate_nca_batch",
+    "summarise_batch_by_dose",
     "summarise_by_dose",
 ]

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cartrial.kinetics.model import ConcentrationProfile, Interval, SubjectNca
+from cartrial.kinetics.nca import NcaBatch
 
 MEDIAN_RANGE_ONLY = frozenset({"TMAX", "TLST", "LAMZLL", "LAMZUL", "LAMZNPT"})
 """Summarised by median and range only (PKNCA's business.median / business.range)."""
@@ -86,27 +87,62 @@ def _summarise(dose: float, interval: Interval, testcd: str, values: Sequence[fl
     )
 
 
-def summarise_by_dose(
-    results: Sequence[SubjectNca], intervals: Sequence[Interval]
+def _summarise_columns(
+    doses: Sequence[float],
+    intervals: Sequence[Interval],
+    testcds: Callable[[int, Interval], Sequence[str]],
+    column: Callable[[Interval, str], Sequence[float | None]],
 ) -> tuple[DoseSummary, ...]:
-    """Summaries by dose (ascending) × interval × parameter, parameters in the order NCA reports them."""
+    """Summaries by dose × interval × parameter from each parameter's column over all subjects.
+
+    `testcds(i, interval)` lists the codes the i-th subject reports for an interval (the first
+    subject of each dose names them); `column(interval, testcd)` gives one value (None: not computed)
+    per subject in input order.
+    """
     summaries: list[DoseSummary] = []
-    for dose in sorted({r.dose for r in results}):
-        subjects = [
-            {(row.start, row.end, row.testcd): row.value for row in r.parameters}
-            for r in results
-            if r.dose == dose
-        ]
+    columns: dict[tuple[Interval, str], Sequence[float | None]] = {}
+    for dose in sorted(set(doses)):
+        members = [i for i, d in enumerate(doses) if d == dose]
         for interval in intervals:
-            end = None if interval.is_infinite else interval.end
-            codes = [testcd for start, stop, testcd in subjects[0] if start == interval.start and stop == end]
-            for testcd in codes:
-                values = [s.get((interval.start, end, testcd)) for s in subjects]
+            for testcd in testcds(members[0], interval):
+                everyone = columns.setdefault((interval, testcd), column(interval, testcd))
+                values = [everyone[i] for i in members]
                 summaries.append(_summarise(dose, interval, testcd, values))
                 if testcd in DOSE_NORMALISED:
                     normalised = [None if v is None else v / dose for v in values]
                     summaries.append(_summarise(dose, interval, DOSE_NORMALISED[testcd], normalised))
     return tuple(summaries)
+
+
+def summarise_by_dose(
+    results: Sequence[SubjectNca], intervals: Sequence[Interval]
+) -> tuple[DoseSummary, ...]:
+    """Summaries by dose (ascending) × interval × parameter, parameters in the order NCA reports them."""
+    subjects = [{(row.start, row.end, row.testcd): row.value for row in r.parameters} for r in results]
+
+    def testcds(index: int, interval: Interval) -> list[str]:
+        end = None if interval.is_infinite else interval.end
+        return [code for start, stop, code in subjects[index] if start == interval.start and stop == end]
+
+    def column(interval: Interval, testcd: str) -> list[float | None]:
+        key = (interval.start, None if interval.is_infinite else interval.end, testcd)
+        return [s.get(key) for s in subjects]
+
+    return _summarise_columns([r.dose for r in results], intervals, testcds, column)
+
+
+def summarise_batch_by_dose(batch: NcaBatch) -> tuple[DoseSummary, ...]:
+    """`summarise_by_dose` of a batch over its intervals, read from its columns (the same summaries)."""
+
+    def column(interval: Interval, testcd: str) -> list[float | None]:
+        return [None if math.isnan(v) else v for v in batch.column(testcd, interval).tolist()]
+
+    return _summarise_columns(
+        [p.dose for p in batch.profiles],
+        batch.intervals,
+        lambda _, interval: batch.testcds(interval),
+        column,
+    )
 
 
 @dataclass(frozen=True, slots=True)
