@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,11 +70,11 @@ def _summary_row(item: DoseSummary) -> dict[str, Any]:
     }
 
 
-def _write_csv(fields: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+def _write_csv(fields: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> None:
+    """A header, then one line per row (its values in the order of `fields`; None is empty)."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(fields)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
 
 
 def _fmt(value: float | None) -> str:
@@ -209,8 +209,8 @@ def _register_nca(app: typer.Typer) -> None:
                 draw_profiles(profiles, plot)
             except InputError as exc:
                 fail_bad_input(exc)
-        rows = [dict(zip(ROW_FIELDS, record, strict=True)) for record in batch.records()]
         if as_json:
+            rows = [dict(zip(ROW_FIELDS, record, strict=True)) for record in batch.records()]
             document: dict[str, Any] = {"method": settings.method.value, "results": rows}
             document["lambda_z"] = [
                 {
@@ -228,9 +228,10 @@ def _register_nca(app: typer.Typer) -> None:
             print_json(document)
         elif as_csv:
             if summaries is not None:
-                _write_csv(SUMMARY_FIELDS, [_summary_row(item) for item in summaries])
+                summary_rows = (_summary_row(item) for item in summaries)
+                _write_csv(SUMMARY_FIELDS, ([row[field] for field in SUMMARY_FIELDS] for row in summary_rows))
             else:
-                _write_csv(ROW_FIELDS, rows)
+                _write_csv(ROW_FIELDS, batch.records())
         else:
             _print_tables(batch, summaries)
 
