@@ -130,3 +130,13 @@ def test_batch_summary_is_the_per_subject_summary() -> None:
     assert {s.dose for s in summaries} == {p.dose for p in profiles}
     assert any(s.n_missing > 0 for s in summaries)
     assert summarise_batch_by_dose(calculate_nca_batch([])) == ()
+
+
+def test_subject_by_index_counts_from_either_end() -> None:
+    profiles = profiles_with_exclusions()
+    batch = calculate_nca_batch(profiles, [TO_28, INF])
+    assert batch.subject(-1).subject == "X4" == profiles[-1].subject
+    assert batch.subject(-1) == batch.subject(len(batch) - 1)
+    assert batch.subject(0).subject == profiles[0].subject
+    with pytest.raises(IndexError):
+        batch.subject(len(batch))

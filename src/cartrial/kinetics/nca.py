@@ -7,6 +7,9 @@ finite interval they are Cmax, Tmax, Clast, Tlast and AUClast of the samples ins
 (PKNCA's `aucint.inf.obs`: an end between samples is interpolated with the chosen rule, an end after
 Tlast is extrapolated with λz from Clast,obs). Times reported for an
 interval (TMAX, TLST, LAMZLL, LAMZUL) are relative to its start, as in PKNCA.
+
+`calculate_nca_batch` gives the same results as one columnar `NcaBatch` (numpy arrays per parameter
+code, exclusions as reason codes worded on demand), the form for many profiles.
 """
 
 from __future__ import annotations
@@ -229,9 +232,10 @@ class NcaBatch:
 
     Values are read per parameter code and interval as numpy columns (`column`, NaN where not
     computed); exclusion reasons stay the kernel's integer codes until one is asked for (`exclusion`).
-    The per-row view the CLI prints (`rows`: subject, start, end, PPTESTCD, value, exclusion), the
-    λz points (`lambda_z`) and the per-subject results (`subject`, `subjects`) are built on demand,
-    so a batch of 10,000 profiles holds no Python object per parameter row. The arrays are read-only.
+    The per-row view the CLI prints (`records` as plain tuples, `rows` as `NcaParameter`: subject,
+    start, end, PPTESTCD, value, exclusion), the λz points (`lambda_z`) and the per-subject results
+    (`subject`, `subjects`) are built on demand, so a batch of 10,000 profiles holds no Python object
+    per parameter row. The arrays are read-only.
     """
 
     profiles: tuple[ConcentrationProfile, ...]
