@@ -168,3 +168,37 @@ def test_other_sites_cannot_record(study: Study) -> None:
         record_clinical(
             uow, study.users["coord2"], subject, "response_visit", json.dumps({"visit": "M1", "day": 30}), NOW
         )
+
+
+def test_a_window_that_closed_with_no_event_is_judged(study: Study) -> None:
+    from cartrial.services.clinical import close_dlt_windows
+
+    subject = infused_subject(study)
+    with study.uow() as uow:
+        judged = close_dlt_windows(uow, study.users["inv1"], datetime(2026, 11, 20, tzinfo=UTC))
+        assert [a.status for a in judged] == ["pending"]
+        uow.commit()
+    with study.uow() as uow:
+        assert close_dlt_windows(uow, study.users["coord2"], datetime(2026, 11, 30, tzinfo=UTC)) == []
+        judged = close_dlt_windows(uow, study.users["inv1"], datetime(2026, 11, 30, tzinfo=UTC))
+        assert [(a.status, a.followup_days) for a in judged] == [("no_dlt", 28.0)]
+        uow.commit()
+    assert latest_dlt(study, subject)[0] == "no_dlt"
+
+
+def test_consents_and_visits(study: Study) -> None:
+    subject = infused_subject(study)
+    record(study, subject, "consent", {"icf_version": "2.1", "signed_on": "2026-10-20"}, NOW)
+    record(study, subject, "visit", {"visit": "day 7", "visit_date": "2026-11-08"}, NOW)
+    for kind, document, field in [
+        ("visit", {"visit": "day 8", "visit_date": "2026-11-09"}, "visit"),
+        ("visit", {"visit": "day 28", "visit_date": "2026-11-29"}, "visit_date"),
+        (
+            "consent",
+            {"icf_version": "3", "signed_on": "2026-11-01", "withdrawn_on": "2026-10-01"},
+            "(top level)",
+        ),
+    ]:
+        with study.uow() as uow, pytest.raises(InputError) as exc:
+            record_clinical(uow, study.users["inv1"], subject, kind, json.dumps(document), NOW)
+        assert exc.value.errors[0].field == field

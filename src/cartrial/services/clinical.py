@@ -1,6 +1,7 @@
-"""Clinical records of a subject — adverse events, lab results, PK samples, response visits — each a
-versioned document validated by the domain core's model for its kind. An adverse event that arrives or
-changes re-adjudicates the subject's DLT status with the safety core, as of the time it is recorded.
+"""Clinical records of a subject — consents, visits, adverse events, lab results, PK samples, response
+visits — each a versioned document validated by the domain core's model for its kind. An adverse event
+that arrives or changes re-adjudicates the subject's DLT status with the safety core, as of the time it
+is recorded; `close_dlt_windows` judges the windows that closed with nothing new.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import func, select
 
 from cartrial.errors import InputError
@@ -50,8 +51,32 @@ class PkSample(_Input):
     lloq: Annotated[Decimal, Field(gt=0)]
 
 
-Kind = Literal["adverse_event", "lab", "pk_sample", "response_visit"]
+class ConsentRecord(_Input):
+    """An informed consent form signed (or withdrawn), by ICF version."""
+
+    icf_version: str = Field(min_length=1, max_length=40)
+    signed_on: date
+    withdrawn_on: date | None = None
+
+    @model_validator(mode="after")
+    def _withdrawn_after_signing(self) -> ConsentRecord:
+        if self.withdrawn_on is not None and self.withdrawn_on < self.signed_on:
+            raise ValueError("withdrawn_on is before signed_on")
+        return self
+
+
+class VisitRecord(_Input):
+    """A scheduled visit as it happened: its name in the protocol's schedule and the date."""
+
+    visit: str = Field(min_length=1, max_length=60)
+    visit_date: date
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+Kind = Literal["consent", "visit", "adverse_event", "lab", "pk_sample", "response_visit"]
 _MODELS: dict[str, type[BaseModel]] = {
+    "consent": ConsentRecord,
+    "visit": VisitRecord,
     "adverse_event": AdverseEvent,
     "lab": LabRecord,
     "pk_sample": PkSample,
@@ -60,6 +85,10 @@ _MODELS: dict[str, type[BaseModel]] = {
 
 
 def _key(kind: str, document: BaseModel) -> str:
+    if isinstance(document, ConsentRecord):
+        return document.icf_version
+    if isinstance(document, VisitRecord):
+        return document.visit
     if isinstance(document, AdverseEvent):
         return document.id
     if isinstance(document, LabRecord):
@@ -93,6 +122,8 @@ def record_clinical(
     subject = visible_subject(uow, principal, subject_id)
     actor = require(principal, Permission.RECORD_CLINICAL, subject.site_id)
     document = parse_clinical_document(kind, text)
+    _check_dates(kind, document, now)
+    _check_visit_in_schedule(uow, kind, document)
     key = _key(kind, document)
     latest = _latest_version(uow, subject.id, kind, key)
     if latest is not None and not (reason or "").strip():
@@ -116,6 +147,25 @@ def record_clinical(
     if kind == "adverse_event":
         readjudicate(uow, principal, subject, now)
     return row
+
+
+def _check_dates(kind: str, document: BaseModel, now: datetime) -> None:
+    """Nothing is recorded as having happened after now; a visit must be in the protocol's schedule."""
+    day = now.date()
+    if isinstance(document, ConsentRecord):
+        for field, when in (("signed_on", document.signed_on), ("withdrawn_on", document.withdrawn_on)):
+            if when is not None and when > day:
+                raise InputError.single(kind, field, f"{when} is in the future")
+    if isinstance(document, VisitRecord) and document.visit_date > day:
+        raise InputError.single(kind, "visit_date", f"{document.visit_date} is in the future")
+
+
+def _check_visit_in_schedule(uow: UnitOfWork, kind: str, document: BaseModel) -> None:
+    if not isinstance(document, VisitRecord):
+        return
+    names = [v.name for v in stored_protocol(uow, current_protocol_ref(uow)).schedule.visits]
+    if document.visit not in names:
+        raise InputError.single(kind, "visit", f"{document.visit!r} is not in the visit schedule: {names}")
 
 
 def _latest_version(uow: UnitOfWork, subject_id: int, kind: str, key: str) -> int | None:
@@ -170,3 +220,19 @@ def readjudicate(
         raise InputError("adverse events", field_errors_from_validation(exc)) from exc
     adjudication = adjudicate_dlt(safety, compile_dlt_rules(protocol.dlt))
     return store_dlt_assessment(uow, principal, subject, safety, text, adjudication, now)
+
+
+def close_dlt_windows(uow: UnitOfWork, principal: Principal, now: datetime) -> list[DltAssessment]:
+    """Re-adjudicate, as of `now`, every subject of the caller's sites still inside a DLT window (or infused
+    and not yet judged), from the stored adverse events — so a window that closed with no DLT is judged."""
+    require(principal, Permission.RECORD_CLINICAL)
+    sites = principal.sites_readable()
+    query = select(Subject).where(Subject.status.in_(("infused", "dlt_window"))).order_by(Subject.id)
+    if sites is not None:
+        query = query.where(Subject.site_id.in_(sites))
+    judged = []
+    for subject in uow.session.execute(query).scalars().all():
+        assessment = readjudicate(uow, principal, subject, now)
+        if assessment is not None:
+            judged.append(assessment)
+    return judged

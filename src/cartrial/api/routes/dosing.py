@@ -47,7 +47,7 @@ from cartrial.services.screening import visible_subject
 
 router = APIRouter(tags=["dosing"])
 
-ClinicalKind = Literal["adverse_event", "lab", "pk_sample", "response_visit"]
+ClinicalKind = Literal["consent", "visit", "adverse_event", "lab", "pk_sample", "response_visit"]
 
 
 @router.get("/dosing/recommendation", response_model=RecommendationOut)
