@@ -334,3 +334,17 @@ def test_simulate_tite_boin_reports_duration() -> None:
         "300",
     )
     assert float(shown["mean_duration_days"]) > 28  # type: ignore[arg-type]
+
+
+def test_escalate_with_backfill_cohorts_from_state_json() -> None:
+    example = str(Path(__file__).parents[2] / "examples" / "escalation" / "backfill-state.json")
+    shown = run_json("escalate", example, "--doses", "4", "--design", "boin", "--target", "0.3", "--backfill")
+    # Two escalation patients pending at dose 3 hold the decision; dose 2's 6 patients (3 backfill,
+    # 3 DLTs) close it to backfill, dose 1 (3/0) stays open.
+    assert (shown["decision"], shown["next_dose"]) == ("suspend", 3)
+    details = shown["details"]
+    assert isinstance(details, dict) and details["backfill_open"] == [1]
+    refused = runner.invoke(
+        app, ["escalate", example, "--doses", "4", "--design", "mtpi2", "--target", "0.3", "--backfill"]
+    )
+    assert refused.exit_code == 2 and "backfill" in refused.stderr

@@ -119,6 +119,14 @@ MODEL_OPTION = typer.Option(None, "--model", help="CRM model: empiric or logisti
 PRIOR_VAR_OPTION = typer.Option(None, "--prior-var", help="CRM prior variance of beta (dfcrm 1.34)")
 INTERCEPT_OPTION = typer.Option(None, "--intercept", help="CRM logistic intercept (dfcrm 3)")
 PHI_E_OPTION = typer.Option(None, "--phi-e", help="BOIN12: lowest acceptable efficacy rate")
+BACKFILL_OPTION = typer.Option(
+    None,
+    "--backfill/--no-backfill",
+    help="BOIN with backfill cohorts (BF-BOIN, Zhao et al. 2024); mark STATE.json patients backfill: true",
+)
+BACKFILL_CAP_OPTION = typer.Option(
+    None, "--backfill-cap", help="BF-BOIN: a dose closes to backfill at this many patients (default 12)"
+)
 START_OPTION = typer.Option(None, "--start-dose", help="start dose level (default: the protocol's)")
 PROTOCOL_VERSION_OPTION = typer.Option(None, "--protocol-version", help="embedded protocol version")
 PROTOCOL_FILE_OPTION = typer.Option(None, "--protocol-file", help="a protocol TOML file")
@@ -143,6 +151,8 @@ _DESIGN_FLAGS: dict[str, tuple[Any, Any]] = {
     "prior_var": (float | None, PRIOR_VAR_OPTION),
     "intercept": (float | None, INTERCEPT_OPTION),
     "phi_e": (float | None, PHI_E_OPTION),
+    "backfill": (bool | None, BACKFILL_OPTION),
+    "backfill_cap": (int | None, BACKFILL_CAP_OPTION),
     "start_dose": (int | None, START_OPTION),
     "protocol_version": (str | None, PROTOCOL_VERSION_OPTION),
     "protocol_file": (Path | None, PROTOCOL_FILE_OPTION),

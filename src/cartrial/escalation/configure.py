@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, get_args
 
 from cartrial.errors import InputError
+from cartrial.escalation.designs.backfill import BACKFILL_DEFAULT_CAP, BackfillBoin
 from cartrial.escalation.designs.boin import calculate_validated_boin_lambdas, make_boin_design
 from cartrial.escalation.designs.boin12 import (
     BOIN12_C_E,
@@ -48,6 +49,7 @@ from cartrial.escalation.rules import (
     StopAtMaxN,
     StopAtNAtDose,
     SuspendWhenTooManyPending,
+    SuspendWhileEscalationPending,
     SuspendWhilePending,
 )
 from cartrial.escalation.selection import MtdSelection, calculate_isotonic_estimates, select_boin_mtd
@@ -98,6 +100,8 @@ class DesignSettings:
     n_star: int = BOIN12_N_STAR
     c_t: float = BOIN12_C_T
     c_e: float = BOIN12_C_E
+    backfill: bool = False
+    backfill_cap: int = BACKFILL_DEFAULT_CAP
 
 
 PARAMETER_TYPES: dict[str, type] = {
@@ -127,6 +131,8 @@ PARAMETER_TYPES: dict[str, type] = {
     "n_star": int,
     "c_t": float,
     "c_e": float,
+    "backfill": bool,
+    "backfill_cap": int,
 }
 
 
@@ -210,6 +216,12 @@ def validate_settings(settings: DesignSettings) -> None:
         ),
         (0 <= settings.offset < 0.5, "offset", f"must lie in [0, 0.5), got {settings.offset}"),
         (settings.n_earlystop >= 1, "n_earlystop", f"must be at least 1, got {settings.n_earlystop}"),
+        (settings.backfill_cap >= 1, "backfill_cap", f"must be at least 1, got {settings.backfill_cap}"),
+        (
+            not settings.backfill or settings.design == "boin",
+            "backfill",
+            f"backfill cohorts are a BOIN option (BF-BOIN), not for {settings.design!r}",
+        ),
     ]
     for ok, field, reason in checks:
         if not ok:
@@ -334,6 +346,22 @@ def build_design(settings: DesignSettings) -> Design:
             if tite
             else SuspendWhilePending(crm)
         )
+    elif settings.backfill:
+        assert settings.target is not None  # validate_settings guarantees it
+        lambda_e, lambda_d = calculate_validated_boin_lambdas(settings.target, settings.p_saf, settings.p_tox)
+        backfill = BackfillBoin(
+            settings.n_doses,
+            settings.start_dose,
+            settings.target,
+            lambda_e,
+            lambda_d,
+            settings.cutoff_eli,
+            settings.backfill_cap,
+        )
+        eliminate = EliminateToxicDoses(
+            backfill, settings.target, settings.cutoff_eli, settings.extra_safe, settings.offset
+        )
+        design = SuspendWhileEscalationPending(StopAtNAtDose(eliminate, settings.n_earlystop))
     else:
         assert settings.target is not None  # validate_settings guarantees it
         eliminate = EliminateToxicDoses(

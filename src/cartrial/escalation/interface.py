@@ -22,7 +22,9 @@ class DoseOutcomes:
     `treated` and `dlts` count patients whose DLT outcome is known; `pending` counts patients still
     inside their DLT window with no DLT so far (unknown, never counted as 'no DLT').
     `efficacies` counts responders per dose, None where any patient's efficacy is unknown.
-    `current_dose` is the level of the last patient, None before the first.
+    `current_dose` is the level of the last patient (of the last escalation patient when some are
+    backfill patients), None before the first. Backfill patients are counted with the others at
+    their dose (BF-BOIN pools them).
     """
 
     treated: tuple[int, ...]
@@ -37,6 +39,9 @@ class DoseOutcomes:
     recent_dlts: tuple[int, ...] = ()
     """DLT (1) or not (0), in order, of the latest patients with known outcomes, all at the current
     dose (the trailing run); empty when the order is not known."""
+    backfill_pending: tuple[int, ...] = ()
+    """Per dose, the pending patients who are backfill patients (BF-BOIN), part of `pending`; empty
+    when no patient is marked as backfill."""
 
     @property
     def n_doses(self) -> int:

@@ -219,6 +219,28 @@ class SuspendWhilePending(_Wrapper):
 
 
 @dataclass(frozen=True, slots=True)
+class SuspendWhileEscalationPending(_Wrapper):
+    """BF-BOIN: the escalation cohort's pending patients hold the decision; pending backfill patients
+    do not (their outcomes count once known), as in R bfboin, which decides when the cohort's windows
+    have passed. While suspended, the details (doses open to backfill) are the parent's on the
+    outcomes known so far."""
+
+    def decide(self, outcomes: DoseOutcomes) -> Decision:
+        backfill = sum(outcomes.backfill_pending)
+        waiting = sum(outcomes.pending) - backfill
+        decision = self.parent.decide(outcomes)
+        if waiting == 0:
+            return decision
+        return replace(
+            decision,
+            action="suspend",
+            next_dose=outcomes.current_dose,
+            reason=f"{waiting} escalation patient(s) still inside the DLT window ({backfill} backfill "
+            "pending do not hold the decision); backfill may treat at the open doses meanwhile",
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class DontSkipDoses(_Wrapper):
     """Never escalate more than one level above the current dose (no skipping of untried doses)."""
 

@@ -453,6 +453,8 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
             "design",
             f"{settings.design!r} has no cohort-by-cohort simulation (only {', '.join(SIMULATED_DESIGNS)})",
         )
+    if settings.backfill:
+        raise InputError.single("simulate", "backfill", "BF-BOIN (backfill cohorts) has no simulation yet")
     if len(true_tox) != settings.n_doses:
         raise InputError.single("simulate", "true", f"{len(true_tox)} rates for {settings.n_doses} doses")
     for i, p in enumerate(true_tox):

@@ -23,6 +23,9 @@ class PatientOutcome(_Frozen):
     dlt: DltStatus
     followup_days: Annotated[float | None, Field(ge=0, description="days of DLT follow-up so far")] = None
     efficacy: bool | None = Field(default=None, description="efficacy outcome; null = not known")
+    backfill: bool = Field(
+        default=False, description="treated in a backfill cohort below the escalation dose (BF-BOIN)"
+    )
     id: str | None = None
 
 
@@ -64,11 +67,12 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
         efficacies[k] = None if p.efficacy is None or count is None else count + p.efficacy
         joint = both[k]
         both[k] = None if p.efficacy is None or joint is None else joint + (p.efficacy and p.dlt == "yes")
+    escalation = [p for p in state.patients if not p.backfill]
     current = state.current_dose
-    if current is None and state.patients:
-        current = state.patients[-1].dose_level
+    if current is None and escalation:
+        current = escalation[-1].dose_level
     recent: list[int] = []
-    for p in reversed(state.patients):
+    for p in reversed(escalation):
         if p.dose_level != current:
             break
         if p.dlt != "pending":
@@ -82,6 +86,12 @@ def summarise_outcomes(state: EscalationState, n_doses: int, source: str = "stat
         pending_followup=tuple(tuple(days) for days in followup),
         dlt_and_efficacy=tuple(both),
         recent_dlts=tuple(reversed(recent)),
+        backfill_pending=tuple(
+            sum(p.backfill and p.dlt == "pending" and p.dose_level == level for p in state.patients)
+            for level in range(1, n_doses + 1)
+        )
+        if len(escalation) < len(state.patients)
+        else (),
     )
 
 
