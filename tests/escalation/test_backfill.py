@@ -158,3 +158,13 @@ def test_backfill_is_a_boin_option_and_has_no_simulation_yet() -> None:
         build_design(bf_boin(design="mtpi2"))
     with pytest.raises(InputError, match="backfill"):
         simulate_operating_characteristics(bf_boin(), (0.1, 0.2, 0.3, 0.4), 10, 10, 1)
+
+
+@pytest.mark.parametrize(("dose_1_dlts", "action", "next_dose"), [(3, "stay", 2), (4, "stop", None)])
+def test_backfill_data_that_eliminate_the_lowest_dose_stop_the_trial(
+    dose_1_dlts: int, action: str, next_dose: int | None
+) -> None:
+    # Dose 1 with 6 patients: 3 DLTs de-escalate (pooled with dose 2's 3/0: 9/3, stay); 4 DLTs reach
+    # the elimination count at n = 6: dose 1 and every dose above are eliminated, the trial stops.
+    decision = build_design(bf_boin()).decide(counts((6, 3, 0, 0), (dose_1_dlts, 0, 0, 0), 2))
+    assert (decision.action, decision.next_dose) == (action, next_dose)
