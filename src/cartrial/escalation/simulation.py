@@ -137,7 +137,8 @@ def make_boin_rules(settings: DesignSettings, max_n: int) -> BoinRules:
     )
 
 
-@numba.njit(cache=True)
+# Inlined into the loops: called once per trial with BoinRules, it cost BOIN about 4%.
+@numba.njit(cache=True, inline="always")
 def select_boin_kernel(
     n: NDArray[np.int64],
     y: NDArray[np.int64],
@@ -152,6 +153,7 @@ def select_boin_kernel(
     phat, weight, index and level are scratch arrays of the number of doses.
     """
     elim, extra, prior = rules.elim, rules.extra, rules.prior
+    tie_break, target = rules.tie_break, rules.target
     ndose = n.shape[0]
     first_elim = ndose
     for i in range(ndose):
@@ -179,7 +181,7 @@ def select_boin_kernel(
     best = 0
     best_distance = 1e300
     for j in range(m):
-        distance = abs(phat[j] + (j + 1) * rules.tie_break - rules.target)
+        distance = abs(phat[j] + (j + 1) * tie_break - target)
         if distance < best_distance:
             best_distance = distance
             best = j
@@ -201,7 +203,7 @@ def _simulate_interval(
 ) -> None:
     """R BOIN get.oc's loop for every trial (rows of u), with the design's signal table."""
     n_trials, n_cohorts = u.shape
-    elim, extra = rules.elim, rules.extra
+    elim, extra, extra_safe = rules.elim, rules.extra, rules.extra_safe
     ndose = cdf.shape[0]
     eliminated = np.zeros(ndose, dtype=np.bool_)
     phat = np.empty(ndose)
@@ -227,7 +229,7 @@ def _simulate_interval(
                     if d == 0:
                         stopped = True
                         break
-                if rules.extra_safe and d == 0 and extra[nd] >= 0 and y[0] >= extra[nd]:
+                if extra_safe and d == 0 and extra[nd] >= 0 and y[0] >= extra[nd]:
                     stopped = True
                     break
             s = signal[nd, y[d]]

@@ -51,7 +51,8 @@ class TiteOperatingCharacteristics:
     mean_duration_days: float
 
 
-@numba.njit(cache=True)
+# Inlined into both loops: as a call per patient TITE-BOIN ran about 5% slower.
+@numba.njit(cache=True, inline="always")
 def _enrol(
     uniforms: NDArray[np.float64],
     j: int,
