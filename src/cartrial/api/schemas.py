@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from cartrial.services.access import Role
+from cartrial.services.reads import ProtocolVersionView, SubjectView
 
 # Bodies read as sent (and stored so) are the core's models; app.py adds their schemas to the document.
 SCREENING_RECORD_REF = "#/components/schemas/ScreeningRecord"
@@ -77,12 +78,6 @@ class LoginResult(BaseModel):
     user: Me
 
 
-class SiteOut(BaseModel):
-    id: str
-    name: str
-    created_at: datetime
-
-
 class UserOut(BaseModel):
     user_id: int
     username: str
@@ -91,18 +86,8 @@ class UserOut(BaseModel):
     site: str | None
 
 
-class ProtocolVersionOut(BaseModel):
-    ref: str
-    protocol_id: str
-    version: str
-    content_sha256: str
-    loaded_at: datetime
-    activated_at: datetime | None
-    active: bool
-
-
 class ActiveProtocol(BaseModel):
-    version: ProtocolVersionOut
+    version: ProtocolVersionView
     protocol: dict[str, Any] = Field(description="the parsed protocol (schema: `cartrial schema protocol`)")
 
 
@@ -116,33 +101,9 @@ class ScreeningOutcomeOut(BaseModel):
     result: dict[str, Any] = Field(description="the eligibility result, as `cartrial screen --json`")
 
 
-class SubjectOut(BaseModel):
-    id: int
-    site_id: str
-    screening_id: str
-    status: str
-    protocol_ref: str
-    created_at: datetime
-
-
 class SubjectList(BaseModel):
     total: int
-    subjects: list[SubjectOut]
-
-
-class ScreeningVersionOut(BaseModel):
-    version: int
-    verdict: str
-    protocol_ref: str
-    screened_at: datetime
-    screened_by: int
-    reason: str | None
-    record: Any = Field(description="the record as submitted")
-    result: dict[str, Any]
-
-
-class SubjectDetail(SubjectOut):
-    screenings: list[ScreeningVersionOut]
+    subjects: list[SubjectView]
 
 
 class ChainProblemOut(BaseModel):
@@ -233,38 +194,6 @@ class RecommendationOut(BaseModel):
     outcomes: list[DoseLevelOutcomes] = Field(description="the counts the design saw, per dose level")
 
 
-class CohortOut(BaseModel):
-    number: int
-    dose_level: int
-    size: int
-    enrolled: int
-    status: str
-    protocol_ref: str
-    opened_at: datetime
-
-
-class SrcDecisionOut(BaseModel):
-    id: int
-    reviewed_cohort: int | None
-    protocol_ref: str
-    recommendation: dict[str, Any]
-    action: str
-    next_dose: int | None
-    follows_recommendation: bool
-    rationale: str | None
-    signer_name: str
-    signature_meaning: str
-    signed_at: datetime
-
-
-class EnrollmentOut(BaseModel):
-    subject_id: int
-    cohort: int
-    slot: int
-    dose_level: int
-    enrolled_at: datetime
-
-
 class SubjectStatusOut(BaseModel):
     subject_id: int
     status: str
@@ -275,23 +204,3 @@ class InfusionOut(BaseModel):
     infused_on: date
     car_t_cells: int
     dose_level: int
-
-
-class DltAssessmentOut(BaseModel):
-    subject_id: int
-    version: int
-    status: str
-    rule: str | None
-    followup_days: float
-    evaluable: bool | None
-    as_of: datetime
-    result: dict[str, Any]
-
-
-class ClinicalDocumentOut(BaseModel):
-    kind: str
-    key: str
-    version: int
-    document: dict[str, Any]
-    recorded_at: datetime
-    reason: str | None

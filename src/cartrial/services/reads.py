@@ -69,6 +69,13 @@ class ScreeningVersionView:
 
 
 @dataclass(frozen=True, slots=True)
+class SubjectDetailView(SubjectView):
+    """A subject with every version of its screening (record as submitted, result, reason)."""
+
+    screenings: tuple[ScreeningVersionView, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CohortView:
     number: int
     dose_level: int
@@ -202,6 +209,20 @@ def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersio
         )
         for row in rows
     ]
+
+
+def subject_detail(uow: UnitOfWork, subject: Subject) -> SubjectDetailView:
+    """The detail of a subject the caller has already been allowed to see."""
+    view = subject_view(subject)
+    return SubjectDetailView(
+        view.id,
+        view.site_id,
+        view.screening_id,
+        view.status,
+        view.protocol_ref,
+        view.created_at,
+        tuple(screening_versions(uow, subject.id)),
+    )
 
 
 def list_cohorts(uow: UnitOfWork) -> list[CohortView]:

@@ -5,29 +5,29 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cartrial.api.deps import LoggedIn
-from cartrial.api.schemas import SiteCreate, SiteOut, UserCreate, UserOut
+from cartrial.api.schemas import SiteCreate, UserCreate, UserOut
 from cartrial.services import reads
 from cartrial.services.access import Permission, require
 from cartrial.services.accounts import add_site, add_user
+from cartrial.services.reads import SiteView
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/sites", response_model=list[SiteOut])
-def sites(call: LoggedIn) -> list[SiteOut]:
+@router.get("/sites", response_model=list[SiteView])
+def sites(call: LoggedIn) -> list[SiteView]:
     """Every study site."""
     with call.authenticated() as work:
-        sites = reads.list_sites(work.uow)
-    return [SiteOut.model_validate(site, from_attributes=True) for site in sites]
+        return reads.list_sites(work.uow)
 
 
-@router.post("/sites", response_model=SiteOut, status_code=201)
-def create_site(body: SiteCreate, call: LoggedIn) -> SiteOut:
+@router.post("/sites", response_model=SiteView, status_code=201)
+def create_site(body: SiteCreate, call: LoggedIn) -> SiteView:
     """Add a study site (administrators)."""
     with call.authenticated() as work:
         actor = require(work.principal, Permission.MANAGE_ACCOUNTS)
         add_site(work.uow, actor, body.id, body.name, work.now)
-    return SiteOut(id=body.id, name=body.name, created_at=call.now)
+    return SiteView(id=body.id, name=body.name, created_at=call.now)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)

@@ -15,17 +15,12 @@ from cartrial.api.routes.subjects import SubjectId
 from cartrial.api.schemas import (
     SUBJECT_SAFETY_REF,
     ClinicalDocumentIn,
-    ClinicalDocumentOut,
-    CohortOut,
     DecisionOut,
-    DltAssessmentOut,
     DoseLevelOutcomes,
-    EnrollmentOut,
     InfusionIn,
     InfusionOut,
     Milestone,
     RecommendationOut,
-    SrcDecisionOut,
     SrcSignature,
     SubjectStatusOut,
 )
@@ -43,6 +38,13 @@ from cartrial.services.dosing import (
 )
 from cartrial.services.errors import UnauthenticatedError
 from cartrial.services.lifecycle import SubjectStatus
+from cartrial.services.reads import (
+    ClinicalDocumentView,
+    CohortView,
+    DltAssessmentView,
+    EnrollmentView,
+    SrcDecisionView,
+)
 from cartrial.services.screening import visible_subject
 
 router = APIRouter(tags=["dosing"])
@@ -78,26 +80,24 @@ def recommendation(call: LoggedIn) -> RecommendationOut:
     )
 
 
-@router.get("/cohorts", response_model=list[CohortOut])
-def cohorts(call: LoggedIn) -> list[CohortOut]:
+@router.get("/cohorts", response_model=list[CohortView])
+def cohorts(call: LoggedIn) -> list[CohortView]:
     """Every cohort in order, with its dose level and how many of its slots are taken."""
     with call.authenticated() as work:
         require(work.principal, Permission.READ_SUBJECTS)
-        cohorts = reads.list_cohorts(work.uow)
-    return [CohortOut.model_validate(c, from_attributes=True) for c in cohorts]
+        return reads.list_cohorts(work.uow)
 
 
-@router.get("/src-decisions", response_model=list[SrcDecisionOut])
-def src_decisions(call: LoggedIn) -> list[SrcDecisionOut]:
+@router.get("/src-decisions", response_model=list[SrcDecisionView])
+def src_decisions(call: LoggedIn) -> list[SrcDecisionView]:
     """Every signed SRC decision with its signature: signer, time and meaning."""
     with call.authenticated() as work:
         require(work.principal, Permission.READ_SUBJECTS)
-        decisions = reads.list_src_decisions(work.uow)
-    return [SrcDecisionOut.model_validate(d, from_attributes=True) for d in decisions]
+        return reads.list_src_decisions(work.uow)
 
 
-@router.post("/src-decisions", response_model=SrcDecisionOut, status_code=201)
-def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionOut:
+@router.post("/src-decisions", response_model=SrcDecisionView, status_code=201)
+def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionView:
     """Sign the SRC's decision (SRC members, re-entering their password); it opens the next cohort.
 
     A wrong password counts towards the lock-out, as at login."""
@@ -116,15 +116,14 @@ def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionOut:
         except UnauthenticatedError:
             work.uow.commit()
             raise
-        return SrcDecisionOut.model_validate(reads.src_decision_view(work.uow, row), from_attributes=True)
+        return reads.src_decision_view(work.uow, row)
 
 
-@router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentOut, status_code=201)
-def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentOut:
+@router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentView, status_code=201)
+def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentView:
     """Give an eligible subject the next slot of the open cohort, at the cohort's dose level."""
     with call.authenticated() as work:
-        view = reads.enrollment_view(work.uow, enroll(work.uow, work.principal, subject_id, work.now))
-    return EnrollmentOut.model_validate(view, from_attributes=True)
+        return reads.enrollment_view(work.uow, enroll(work.uow, work.principal, subject_id, work.now))
 
 
 def _not_after_today(source: str, field: str, on: date, today: date) -> None:
@@ -156,13 +155,9 @@ def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> Infusio
     )
 
 
-def _assessment_out(view: reads.DltAssessmentView) -> DltAssessmentOut:
-    return DltAssessmentOut.model_validate(view, from_attributes=True)
-
-
 @router.post(
     "/subjects/{subject_id}/dlt-assessments",
-    response_model=DltAssessmentOut,
+    response_model=DltAssessmentView,
     status_code=201,
     openapi_extra={
         "requestBody": {
@@ -171,48 +166,44 @@ def _assessment_out(view: reads.DltAssessmentView) -> DltAssessmentOut:
         }
     },
 )
-def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> DltAssessmentOut:
+def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> DltAssessmentView:
     """Adjudicate the subject's DLT status with the safety core from its safety record (the body,
     `cartrial schema subject-safety`), and keep it as the subject's next assessment."""
     with call.authenticated() as work:
         row = record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now)
-        return _assessment_out(reads.dlt_assessment_view(row))
+        return reads.dlt_assessment_view(row)
 
 
-@router.get("/subjects/{subject_id}/dlt-assessments", response_model=list[DltAssessmentOut])
-def dlt_assessments(subject_id: SubjectId, call: LoggedIn) -> list[DltAssessmentOut]:
+@router.get("/subjects/{subject_id}/dlt-assessments", response_model=list[DltAssessmentView])
+def dlt_assessments(subject_id: SubjectId, call: LoggedIn) -> list[DltAssessmentView]:
     """Every DLT assessment of the subject, oldest first; the last one is its current DLT status."""
     with call.authenticated() as work:
         subject = visible_subject(work.uow, work.principal, subject_id)
-        return [_assessment_out(view) for view in reads.dlt_assessments(work.uow, subject.id)]
+        return reads.dlt_assessments(work.uow, subject.id)
 
 
-def _document_out(view: reads.ClinicalDocumentView) -> ClinicalDocumentOut:
-    return ClinicalDocumentOut.model_validate(view, from_attributes=True)
-
-
-@router.post("/subjects/{subject_id}/records/{kind}", response_model=ClinicalDocumentOut, status_code=201)
+@router.post("/subjects/{subject_id}/records/{kind}", response_model=ClinicalDocumentView, status_code=201)
 def record(
     subject_id: SubjectId,
     kind: Annotated[ClinicalKind, Path()],
     body: ClinicalDocumentIn,
     call: LoggedIn,
-) -> ClinicalDocumentOut:
+) -> ClinicalDocumentView:
     """Record an adverse event, lab, PK sample or response visit, or correct one (with a reason).
     An adverse event re-adjudicates the subject's DLT status."""
     document: dict[str, Any] = body.document
     with call.authenticated() as work:
         text = json.dumps(document)
         row = record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
-        return _document_out(reads.clinical_document_view(row))
+        return reads.clinical_document_view(row)
 
 
-@router.get("/subjects/{subject_id}/records/{kind}", response_model=list[ClinicalDocumentOut])
+@router.get("/subjects/{subject_id}/records/{kind}", response_model=list[ClinicalDocumentView])
 def records(
     subject_id: SubjectId, kind: Annotated[ClinicalKind, Path()], call: LoggedIn
-) -> list[ClinicalDocumentOut]:
+) -> list[ClinicalDocumentView]:
     """The current version of each of the subject's documents of one kind."""
     with call.authenticated() as work:
         subject = visible_subject(work.uow, work.principal, subject_id)
         rows = current_documents(work.uow, subject.id, kind)
-        return [_document_out(reads.clinical_document_view(row)) for row in rows]
+        return [reads.clinical_document_view(row) for row in rows]

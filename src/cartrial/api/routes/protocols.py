@@ -5,19 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cartrial.api.deps import LoggedIn
-from cartrial.api.schemas import ActiveProtocol, ProtocolVersionOut
+from cartrial.api.schemas import ActiveProtocol
 from cartrial.services import reads
 from cartrial.services.protocols import stored_protocol
+from cartrial.services.reads import ProtocolVersionView
 
 router = APIRouter(prefix="/protocols", tags=["protocols"])
 
 
-@router.get("", response_model=list[ProtocolVersionOut])
-def protocol_versions(call: LoggedIn) -> list[ProtocolVersionOut]:
+@router.get("", response_model=list[ProtocolVersionView])
+def protocol_versions(call: LoggedIn) -> list[ProtocolVersionView]:
     """Every stored protocol version with its content hash; `active` marks the one in use."""
     with call.authenticated() as work:
-        versions = reads.list_protocol_versions(work.uow)
-    return [ProtocolVersionOut.model_validate(v, from_attributes=True) for v in versions]
+        return reads.list_protocol_versions(work.uow)
 
 
 @router.get("/active", response_model=ActiveProtocol)
@@ -27,6 +27,6 @@ def active_protocol(call: LoggedIn) -> ActiveProtocol:
         version = reads.active_protocol_version(work.uow)
         protocol = stored_protocol(work.uow, version.ref)
     return ActiveProtocol(
-        version=ProtocolVersionOut.model_validate(version, from_attributes=True),
+        version=version,
         protocol=protocol.model_dump(mode="json"),
     )

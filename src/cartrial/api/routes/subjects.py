@@ -13,15 +13,13 @@ from cartrial.api.schemas import (
     SCREENING_RECORD_REF,
     ScreeningCorrection,
     ScreeningOutcomeOut,
-    ScreeningVersionOut,
     SiteId,
-    SubjectDetail,
     SubjectList,
-    SubjectOut,
 )
 from cartrial.eligibility.result import result_as_dict
 from cartrial.errors import FieldError, InputError
 from cartrial.services import reads
+from cartrial.services.reads import SubjectDetailView
 from cartrial.services.screening import ScreeningOutcome, correct_screening, screen_candidate, visible_subject
 
 router = APIRouter(tags=["subjects"])
@@ -71,21 +69,14 @@ def subjects(
     """The subjects the caller may read, in order of entry: site staff their own site's, others all."""
     with call.authenticated() as work:
         total, views = reads.list_subjects(work.uow, work.principal, site_id, limit, offset)
-    return SubjectList(
-        total=total, subjects=[SubjectOut.model_validate(v, from_attributes=True) for v in views]
-    )
+    return SubjectList(total=total, subjects=views)
 
 
-@router.get("/subjects/{subject_id}", response_model=SubjectDetail)
-def subject(subject_id: SubjectId, call: LoggedIn) -> SubjectDetail:
+@router.get("/subjects/{subject_id}", response_model=SubjectDetailView)
+def subject(subject_id: SubjectId, call: LoggedIn) -> SubjectDetailView:
     """A subject with every version of its screening (record as submitted, result, reason)."""
     with call.authenticated() as work:
-        subject = reads.subject_view(visible_subject(work.uow, work.principal, subject_id))
-        screenings = reads.screening_versions(work.uow, subject.id)
-    return SubjectDetail(
-        **SubjectOut.model_validate(subject, from_attributes=True).model_dump(),
-        screenings=[ScreeningVersionOut.model_validate(v, from_attributes=True) for v in screenings],
-    )
+        return reads.subject_detail(work.uow, visible_subject(work.uow, work.principal, subject_id))
 
 
 @router.post(
