@@ -207,15 +207,7 @@ def escalate(
         decision = build_design(settings).decide(data)
     except InputError as exc:
         fail_bad_input(exc)
-    result = {
-        "design": decision.design,
-        "decision": decision.action,
-        "next_dose": decision.next_dose,
-        "eliminated": list(decision.eliminated),
-        "stop": decision.stop,
-        "reason": decision.reason,
-        "details": dict(decision.details),
-    }
+    result = decision.as_json()
     if as_json:
         print_json(result)
         return

@@ -74,6 +74,18 @@ class Decision:
     def stop(self) -> bool:
         return self.action == "stop"
 
+    def as_json(self) -> dict[str, Any]:
+        """The JSON shape of `cartrial escalate --json`."""
+        return {
+            "design": self.design,
+            "decision": self.action,
+            "next_dose": self.next_dose,
+            "eliminated": list(self.eliminated),
+            "stop": self.stop,
+            "reason": self.reason,
+            "details": dict(self.details),
+        }
+
 
 class Design(Protocol):
     """A configured dose-escalation design: it knows its doses and settings, not the data."""

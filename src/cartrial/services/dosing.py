@@ -133,7 +133,7 @@ def sign_src_decision(
     row = SrcDecision(
         reviewed_cohort_id=None if cohort is None else cohort.id,
         protocol_ref=recommendation.protocol_ref,
-        recommendation_json=json.dumps(_decision_json(decision), default=str),
+        recommendation_json=json.dumps(decision.as_json(), default=str),
         action=action,
         next_dose=dose,
         follows_recommendation=follows,
@@ -180,18 +180,6 @@ def _decided(
             "decision", "next_dose", f"may only be at or below the recommended dose level {recommended}"
         )
     return "override", next_dose
-
-
-def _decision_json(decision: Decision) -> dict[str, object]:
-    return {
-        "design": decision.design,
-        "decision": decision.action,
-        "next_dose": decision.next_dose,
-        "eliminated": list(decision.eliminated),
-        "stop": decision.stop,
-        "reason": decision.reason,
-        "details": dict(decision.details),
-    }
 
 
 def _open_next_cohort(uow: UnitOfWork, actor: Actor, dose: int, protocol_ref: str, now: datetime) -> Cohort:
