@@ -51,6 +51,12 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
     },
     "GET /dosing/recommendation": {**dict.fromkeys(ROLES, (200, 200)), "admin": (403, 403)},
     "GET /cohorts": {**dict.fromkeys(ROLES, (200, 200)), "admin": (403, 403)},
+    # Site staff judge their own site's open windows; the endpoint takes no site.
+    "POST /dosing/close-windows": {
+        **dict.fromkeys(ROLES, (403, 403)),
+        "inv1": (200, 200),
+        "coord2": (200, 200),
+    },
     "GET /src-decisions": {**dict.fromkeys(ROLES, (200, 200)), "admin": (403, 403)},
     # The SRC member passes the access check and meets the rule: the open cohort still has free slots.
     "POST /src-decisions": {**dict.fromkeys(ROLES, (403, 403)), "src": (409, 409)},
@@ -129,6 +135,7 @@ def calls(api: Api, subjects: dict[str, int], stages: dict[str, dict[str, int]])
         ),
         "GET /dosing/recommendation": lambda h, s: client.get("/api/v1/dosing/recommendation", headers=h),
         "GET /cohorts": lambda h, s: client.get("/api/v1/cohorts", headers=h),
+        "POST /dosing/close-windows": lambda h, s: client.post("/api/v1/dosing/close-windows", headers=h),
         "GET /src-decisions": lambda h, s: client.get("/api/v1/src-decisions", headers=h),
         "POST /src-decisions": lambda h, s: client.post("/api/v1/src-decisions", json=signature, headers=h),
         "POST /subjects/{subject}/enrollment": lambda h, s: client.post(

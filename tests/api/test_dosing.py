@@ -143,3 +143,29 @@ def test_dosing_bad_input_names_the_field(api: Api) -> None:
         )
     assert answered == [(url, 422, fields) for url, _, _, fields in cases]
     assert json.loads(api.client.get(SIGN, headers=src).text) == []
+
+
+def test_closing_windows_judges_the_callers_subjects_whose_window_ended(api: Api) -> None:
+    staff = api.auth("inv1")
+    assert (
+        api.client.post(
+            SIGN, json={"password": PASSWORD, "meaning": "approved"}, headers=api.auth("src")
+        ).status_code
+        == 201
+    )
+    subject = api.client.post("/api/v1/sites/S01/screenings", json=record(), headers=staff).json()[
+        "subject_id"
+    ]
+    path = f"/api/v1/subjects/{subject}"
+    assert api.client.post(f"{path}/enrollment", headers=staff).status_code == 201
+    for status, on in (("leukapheresis", "2026-10-10"), ("lymphodepletion", "2026-10-27")):
+        api.client.post(f"{path}/milestones", json={"status": status, "on": on}, headers=staff)
+    infusion = {"infused_on": "2026-11-01", "car_t_cells": 25_000_000}
+    assert api.client.post(f"{path}/infusion", json=infusion, headers=staff).status_code == 201
+    inside = api.client.post("/api/v1/dosing/close-windows", headers=staff).json()
+    assert [(a["subject_id"], a["status"]) for a in inside] == [(subject, "pending")]
+    assert api.client.post("/api/v1/dosing/close-windows", headers=api.auth("coord2")).json() == []
+    api.clock.advance(timedelta(days=10))
+    api.tokens.clear()
+    closed = api.client.post("/api/v1/dosing/close-windows", headers=api.auth("inv1")).json()
+    assert [(a["status"], a["followup_days"]) for a in closed] == [("no_dlt", 28.0)]

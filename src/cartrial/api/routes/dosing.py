@@ -27,7 +27,7 @@ from cartrial.api.schemas import (
 from cartrial.errors import InputError
 from cartrial.services import reads
 from cartrial.services.access import Permission, require
-from cartrial.services.clinical import current_documents, record_clinical
+from cartrial.services.clinical import close_dlt_windows, current_documents, record_clinical
 from cartrial.services.dosing import (
     enroll,
     recommend,
@@ -78,6 +78,15 @@ def recommendation(call: LoggedIn) -> RecommendationOut:
             for level, n in sorted(treated.items())
         ],
     )
+
+
+@router.post("/dosing/close-windows", response_model=list[DltAssessmentView])
+def close_windows(call: LoggedIn) -> list[DltAssessmentView]:
+    """Judge, as of now, every subject of the caller's site still inside a DLT window, from the stored
+    adverse events: a window that closed with nothing new is judged too (site staff)."""
+    with call.authenticated() as work:
+        judged = close_dlt_windows(work.uow, work.principal, work.now)
+        return [reads.dlt_assessment_view(row) for row in judged]
 
 
 @router.get("/cohorts", response_model=list[CohortView])
