@@ -348,3 +348,32 @@ def test_escalate_with_backfill_cohorts_from_state_json() -> None:
         app, ["escalate", example, "--doses", "4", "--design", "mtpi2", "--target", "0.3", "--backfill"]
     )
     assert refused.exit_code == 2 and "backfill" in refused.stderr
+
+
+def test_simulate_bf_boin_reports_escalation_and_backfill_patients_per_dose() -> None:
+    args = ["simulate", "--design", "boin", "--target", "0.3", "--true", "0,0,0,0", "--backfill"]
+    args += ["--backfill-cap", "8", "--backfill-size", "5", "--cohorts", "6", "--trials", "3"]
+    shown = run_json(*args)
+    # By hand: doses 1-3 each get one backfill cohort of 8 - 3 = 5 (the cap), the top dose none.
+    assert shown["escalation_patients"] == [3.0, 3.0, 3.0, 9.0]
+    assert shown["backfill_patients"] == [5.0, 5.0, 5.0, 0.0]
+    assert shown["patients"] == [8.0, 8.0, 8.0, 9.0]
+    assert (shown["selection_pct"], shown["stop_pct"], shown["mean_n"], shown["mean_backfill_n"]) == (
+        [0.0, 0.0, 0.0, 100.0],
+        0.0,
+        33.0,
+        15.0,
+    )
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0 and "backfill" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [(["--backfill-size", "2"], "backfill_size"), (["--backfill", "--backfill-size", "-1"], "backfill_size")],
+)
+def test_simulate_backfill_bad_input(extra: list[str], field: str) -> None:
+    args = ["simulate", "--design", "boin", "--target", "0.3", "--true", "0.1,0.2", "--trials", "10", *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert field in result.stderr

@@ -520,6 +520,8 @@ def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None) -> None:
     "model",
     "prior_var",
     "intercept",
+    "backfill",
+    "backfill_cap",
     "protocol_version",
     "protocol_file",
 )
@@ -542,12 +544,19 @@ def simulate(
         None, "--accrual-days", help="tite-crm: mean days between patients' arrivals"
     ),
     accrual: str = typer.Option("fixed", "--accrual", help="tite-crm: fixed or poisson arrivals"),
+    backfill_size: int | None = typer.Option(
+        None,
+        "--backfill-size",
+        help="BF-BOIN: backfill patients treated per escalation cohort (default: the cohort size)",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Operating characteristics of one scenario (flags, as R's get.oc) or of a GRID.toml (seeded).
 
     tite-crm is simulated in calendar time, one patient at a time, for cohorts x cohort size patients,
-    and also reports the mean trial duration in days.
+    and also reports the mean trial duration in days. With --backfill (BF-BOIN), each escalation
+    cohort comes with a backfill cohort at the highest dose open to backfill; patients are reported
+    per dose as escalation, backfill and total.
     """
     from dataclasses import replace
 
@@ -565,6 +574,13 @@ def simulate(
         base = replace(base, n_doses=len(true_tox), start_dose=1)
         settings = override_settings(base, {**_overrides(flags), "start_dose": start_dose, "max_n": None})
         duration: float | None = None
+        if backfill_size is not None and not settings.backfill:
+            raise InputError.single(
+                "--backfill-size", "backfill_size", "applies only with --backfill (BF-BOIN)"
+            )
+        if settings.backfill:
+            _simulate_backfill(settings, true_tox, cohorts, backfill_size, trials, seed, plot, as_json)
+            return
         if settings.design in ("tite-crm", "tite-boin"):
             from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
 
@@ -606,6 +622,65 @@ def simulate(
     stdout.print(f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f}")
     if duration is not None:
         stdout.print(f"mean trial duration: {duration:.1f} days")
+
+
+def _simulate_backfill(
+    settings: DesignSettings,
+    true_tox: tuple[float, ...],
+    cohorts: int,
+    backfill_size: int | None,
+    trials: int,
+    seed: int,
+    plot: Path | None,
+    as_json: bool,
+) -> None:
+    """BF-BOIN operating characteristics: patients per dose as escalation, backfill and total."""
+    from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
+
+    size = settings.cohort_size if backfill_size is None else backfill_size
+    try:
+        oc = simulate_backfill_operating_characteristics(settings, true_tox, cohorts, size, trials, seed)
+    except InputError as exc:
+        fail_bad_input(exc)
+    if plot is not None:
+        _check_plot_file(plot)
+        _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
+    if as_json:
+        print_json(
+            {
+                "selection_pct": list(oc.selection_pct),
+                "escalation_patients": list(oc.escalation_patients),
+                "backfill_patients": list(oc.backfill_patients),
+                "patients": list(oc.patients),
+                "dlts": list(oc.dlts),
+                "stop_pct": oc.stop_pct,
+                "mean_n": oc.mean_n,
+                "mean_backfill_n": oc.mean_backfill_n,
+            }
+        )
+        return
+    shown = Table(
+        title=f"BF-BOIN: {trials} simulated trials, seed {seed}, backfill cohorts of up to {size} "
+        f"(cap {settings.backfill_cap} per dose)"
+    )
+    columns = ("dose", "true DLT prob", "% selected", "escalation", "backfill", "mean patients", "mean DLTs")
+    for column in columns:
+        shown.add_column(column, justify="right")
+    for k, p in enumerate(true_tox):
+        shown.add_row(
+            str(k + 1),
+            f"{p:g}",
+            f"{oc.selection_pct[k]:.1f}",
+            f"{oc.escalation_patients[k]:.2f}",
+            f"{oc.backfill_patients[k]:.2f}",
+            f"{oc.patients[k]:.2f}",
+            f"{oc.dlts[k]:.2f}",
+        )
+    stdout.print(shown)
+    stdout.print(
+        f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f} "
+        f"(backfill {oc.mean_backfill_n:.2f})"
+    )
 
 
 def _node_json(node: PathwayNode) -> dict[str, Any]:

@@ -435,6 +435,15 @@ def calculate_elimination_table(target: float, cutoff: float, max_n: int) -> NDA
     )
 
 
+def check_true_rates(settings: DesignSettings, true_tox: Sequence[float]) -> None:
+    """One true DLT probability in [0, 1] per dose, or bad input naming the rate."""
+    if len(true_tox) != settings.n_doses:
+        raise InputError.single("simulate", "true", f"{len(true_tox)} rates for {settings.n_doses} doses")
+    for i, p in enumerate(true_tox):
+        if not 0 <= p <= 1:
+            raise InputError.single("simulate", f"true[{i}]", f"a probability must lie in [0, 1], got {p}")
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """Everything a compiled loop needs, computed once per scenario."""
@@ -456,12 +465,12 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -
             f"{settings.design!r} has no cohort-by-cohort simulation (only {', '.join(SIMULATED_DESIGNS)})",
         )
     if settings.backfill:
-        raise InputError.single("simulate", "backfill", "BF-BOIN (backfill cohorts) has no simulation yet")
-    if len(true_tox) != settings.n_doses:
-        raise InputError.single("simulate", "true", f"{len(true_tox)} rates for {settings.n_doses} doses")
-    for i, p in enumerate(true_tox):
-        if not 0 <= p <= 1:
-            raise InputError.single("simulate", f"true[{i}]", f"a probability must lie in [0, 1], got {p}")
+        raise InputError.single(
+            "simulate",
+            "backfill",
+            "BF-BOIN is simulated by backfill_simulation (escalation + backfill cohorts)",
+        )
+    check_true_rates(settings, true_tox)
     empty = np.zeros((1, 1), dtype=np.int64)
     if settings.design == "3+3":
         cdf = calculate_binomial_cdf(true_tox, THREE_PLUS_THREE_COHORT)
