@@ -10,6 +10,7 @@ import argparse
 import time
 
 from cartrial.escalation import DesignSettings
+from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
 from cartrial.escalation.simulation import simulate_operating_characteristics
 from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
 
@@ -53,6 +54,18 @@ def measure_tite(settings: DesignSettings, trials: int) -> float:
     return trials / (time.perf_counter() - start)
 
 
+BF_BOIN = DesignSettings(design="boin", n_doses=4, start_dose=1, target=0.3, backfill=True)
+BACKFILL_SIZE = 3
+
+
+def measure_backfill(trials: int) -> float:
+    """BF-BOIN: 10 escalation cohorts of 3, each with a backfill cohort of up to 3 (cap 12)."""
+    simulate_backfill_operating_characteristics(BF_BOIN, TRUE_TOX, 10, BACKFILL_SIZE, 1000, seed=1)
+    start = time.perf_counter()
+    simulate_backfill_operating_characteristics(BF_BOIN, TRUE_TOX, 10, BACKFILL_SIZE, trials, seed=6)
+    return trials / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=1_000_000)
@@ -67,6 +80,10 @@ def main() -> None:
     ):
         rate = measure_tite(settings, trials)
         print(f"{settings.design:16s} {rate:12,.0f} trials/s  ({trials:,} trials, 30 patients one by one)")
+    rate = measure_backfill(args.trials)
+    print(
+        f"{'bf-boin':16s} {rate:12,.0f} trials/s  ({args.trials:,} trials, 10 cohorts of 3 + backfill of 3)"
+    )
 
 
 if __name__ == "__main__":
