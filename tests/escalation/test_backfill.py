@@ -168,3 +168,12 @@ def test_backfill_data_that_eliminate_the_lowest_dose_stop_the_trial(
     # the elimination count at n = 6: dose 1 and every dose above are eliminated, the trial stops.
     decision = build_design(bf_boin()).decide(counts((6, 3, 0, 0), (dose_1_dlts, 0, 0, 0), 2))
     assert (decision.action, decision.next_dose) == (action, next_dose)
+
+
+def test_an_untried_dose_below_the_start_is_not_open_to_backfill() -> None:
+    """The backup level below the start dose has cleared nothing until someone is treated there."""
+    design = build_design(bf_boin(start_dose=2))
+    untried = design.decide(counts((0, 3, 3, 0), (0, 0, 0, 0), 3))
+    assert untried.details["backfill_open"] == [2]
+    tried = design.decide(counts((3, 3, 3, 0), (0, 0, 0, 0), 3))
+    assert tried.details["backfill_open"] == [1, 2]

@@ -121,7 +121,7 @@ def _highest_open(
         pooled = y[level] + y[level + 1] < table[n[level] + n[level + 1], 1]
         if not (alone or pooled):
             break
-        if n[level] < cap:
+        if 0 < n[level] < cap:  # an untried dose is not cleared for backfill
             best = level
     return best
 

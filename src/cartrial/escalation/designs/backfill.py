@@ -54,9 +54,11 @@ class BackfillBoin:
         return y < row.deescalate_at_least
 
     def select_backfill_doses(self, outcomes: DoseOutcomes) -> tuple[int, ...]:
-        """Doses below the current one open to backfill: pooled rate below lambda_d at the dose, or
-        at the dose pooled with the next one up; every dose from the lowest failing one up is closed;
-        a dose closes once `backfill_cap` patients have been treated there (pending included)."""
+        """Doses below the current one open to backfill: already cleared (some patient's outcome is
+        known there) with the rate below lambda_d at the dose, or at the dose pooled with the next one
+        up; every dose from the lowest failing one up is closed; a dose closes once `backfill_cap`
+        patients have been treated there (pending included). An untried dose (e.g. the backup level
+        below the start dose) is not open: nothing has cleared it."""
         current = outcomes.current_dose
         if current is None:
             return ()
@@ -66,7 +68,7 @@ class BackfillBoin:
             pooled_n, pooled_y = n + outcomes.n_at(level + 1), y + outcomes.dlt_at(level + 1)
             if not (self._below_deescalation(n, y) or self._below_deescalation(pooled_n, pooled_y)):
                 break
-            if n + outcomes.pending[level - 1] < self.backfill_cap:
+            if n > 0 and n + outcomes.pending[level - 1] < self.backfill_cap:
                 open_doses.append(level)
         return tuple(open_doses)
 
