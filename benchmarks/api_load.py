@@ -14,15 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,38 +67,6 @@ def seed(url: str) -> None:
         add_user(uow, SYSTEM_ACTOR, "mon", "Monitor", PASSWORD, Role.MONITOR, None, now)
         uow.commit()
     engine.dispose()
-
-
-@contextmanager
-def server(url: str) -> Iterator[str]:
-    """`cartrial serve` on a free port of 127.0.0.1; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        str(Path(sys.executable).with_name("cartrial")),
-        "serve",
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-    env = {**os.environ, "CARTRIAL_DATABASE_URL": url}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/api/v1/openapi.json")
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 class Connection:
@@ -195,10 +159,12 @@ async def load(base: str, clients: int, reads: int, writes: int, seconds: float)
 
 
 def measure(label: str, url: str, arguments: argparse.Namespace) -> None:
+    from tests.support.server import serving
+
     seed(url)
-    with server(url) as base:
+    with serving(url) as served:
         phases = asyncio.run(
-            load(base, arguments.clients, arguments.reads, arguments.writes, arguments.seconds)
+            load(served.base, arguments.clients, arguments.reads, arguments.writes, arguments.seconds)
         )
     print(f"{label}: {arguments.clients} concurrent clients")
     for phase in phases:
@@ -213,11 +179,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="time limit of each phase")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     arguments = parser.parse_args()
+    sys.path.insert(0, str(ROOT))  # the test suite's server launcher and throw-away PostgreSQL cluster
     if arguments.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
             measure("SQLite", f"sqlite:///{Path(folder) / 'load.sqlite'}", arguments)
     if arguments.database in ("postgresql", "both"):
-        sys.path.insert(0, str(ROOT))  # the throw-away cluster of the test suite
         from tests.support import postgres
 
         reason = postgres.unavailable()

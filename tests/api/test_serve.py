@@ -1,13 +1,5 @@
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,44 +13,7 @@ from cartrial.store.audit import SYSTEM_ACTOR
 from cartrial.store.db import make_engine, session_factory
 from cartrial.store.migrate import upgrade
 from tests.api.conftest import EXAMPLE, PASSWORD
-
-
-@dataclass
-class Served:
-    base: str
-    output: str = ""  # what the server printed, once it has stopped
-
-
-@contextmanager
-def serving(url: str) -> Iterator[Served]:
-    """`cartrial serve` on a free port, stopped afterwards."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        str(Path(sys.executable).with_name("cartrial")),
-        "serve",
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
-    env = {**os.environ, "CARTRIAL_DATABASE_URL": url}
-    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    served = Served(f"http://127.0.0.1:{port}")
-    base = served.base
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/api/v1/openapi.json")
-                break
-            except httpx.TransportError:
-                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
-        yield served
-    finally:
-        server.terminate()
-        served.output = server.communicate(timeout=10)[0]
+from tests.support.server import serving
 
 
 def test_serve_upgrades_the_database_and_serves_the_api(tmp_path: Path) -> None:
