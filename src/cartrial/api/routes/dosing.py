@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
@@ -24,7 +23,6 @@ from cartrial.api.schemas import (
     SrcSignature,
     SubjectStatusOut,
 )
-from cartrial.errors import InputError
 from cartrial.services import reads
 from cartrial.services.access import Permission, require
 from cartrial.services.clinical import close_dlt_windows, current_documents, record_clinical
@@ -135,16 +133,10 @@ def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentView:
         return reads.enrollment_view(work.uow, enroll(work.uow, work.principal, subject_id, work.now))
 
 
-def _not_after_today(source: str, field: str, on: date, today: date) -> None:
-    if on > today:
-        raise InputError.single(source, field, f"{on} is in the future")
-
-
 @router.post("/subjects/{subject_id}/milestones", response_model=SubjectStatusOut, status_code=201)
 def milestone(subject_id: SubjectId, body: Milestone, call: LoggedIn) -> SubjectStatusOut:
     """Leukapheresis, lymphodepletion, withdrawal or death, on its date."""
     with call.authenticated() as work:
-        _not_after_today("milestone", "on", body.on, work.now.date())
         status = SubjectStatus(body.status)
         record_milestone(work.uow, work.principal, subject_id, status, body.on, work.now)
     return SubjectStatusOut(subject_id=subject_id, status=body.status)
