@@ -19,6 +19,7 @@ from cartrial.cli import (
     schema_cmd,
     screen_cmd,
     serve_cmd,
+    simulate_cmd,
 )
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ for module in (
     schema_cmd,
     screen_cmd,
     escalation_cmd,
+    simulate_cmd,
     kinetics_cmd,
     safety_cmd,
     response_cmd,

@@ -1,11 +1,9 @@
-"""`cartrial escalate | boundaries | select-mtd | simulate | pathways`: the dose-escalation engine."""
+"""`cartrial escalate | boundaries | select-mtd | pathways`: decisions on the patients so far."""
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +11,16 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from cartrial.cli.common import fail_bad_input, print_json, read_text, stderr, stdout
-from cartrial.cli.protocol_cmd import load_protocol_option
+from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
+from cartrial.cli.design_flags import (
+    CUTOFF_OPTION,
+    DECISION_FLAGS,
+    JSON_OPTION,
+    N_EARLYSTOP_OPTION,
+    check_plot_file,
+    settings_from_flags,
+    with_design_flags,
+)
 from cartrial.errors import InputError
 from cartrial.protocol import field_errors_from_validation
 
@@ -22,39 +28,13 @@ from cartrial.protocol import field_errors_from_validation
 if TYPE_CHECKING:
     from cartrial.escalation import DesignSettings, DoseOutcomes
     from cartrial.escalation.pathways import PathwayNode
-    from cartrial.escalation.simulation import OperatingCharacteristics
-
-DESIGN_HELP = "design: 3+3, boin, mtpi2, i3+3, crm, tite-crm or boin12 (default: the protocol's)"
-
-
-# Flags that choose where the settings come from rather than override one of them.
-_SOURCE_FLAGS = ("doses", "protocol_version", "protocol_file")
-
-
-def _overrides(flags: Mapping[str, Any]) -> dict[str, Any]:
-    """The design flags as `override_settings` takes them (the skeleton parsed)."""
-    overrides = {name: value for name, value in flags.items() if name not in _SOURCE_FLAGS}
-    if overrides.get("skeleton") is not None:
-        overrides["skeleton"] = _parse_rates(overrides["skeleton"], "--skeleton")
-    return overrides
-
-
-def _settings(flags: Mapping[str, Any]) -> DesignSettings:
-    """Settings from the protocol (or `--doses N`, starting at level 1), overridden by the flags."""
-    from cartrial.escalation import DesignSettings, override_settings, settings_from_protocol
-
-    if flags["doses"] is not None:
-        base = DesignSettings(design=flags["design"] or "3+3", n_doses=flags["doses"], start_dose=1)
-    else:
-        base = settings_from_protocol(load_protocol_option(flags["protocol_version"], flags["protocol_file"]))
-    return override_settings(base, _overrides(flags))
 
 
 def _settings_and_state(
     flags: Mapping[str, Any], state_file: Path | None, outcomes: str | None
 ) -> tuple[DesignSettings, DoseOutcomes]:
     """The design settings and the patients so far (STATE.json or the outcome notation)."""
-    settings = _settings(flags)
+    settings = settings_from_flags(flags)
     return settings, _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
 
 
@@ -100,98 +80,9 @@ STATE_ARGUMENT = typer.Argument(
     None, help="STATE.json: the patients so far (cartrial schema escalation-state)"
 )
 OUTCOMES_OPTION = typer.Option(None, "--outcomes", help="outcome notation, e.g. '2NNN 3NTN'")
-DESIGN_OPTION = typer.Option(None, "--design", help=DESIGN_HELP)
-DOSES_OPTION = typer.Option(None, "--doses", min=1, help="number of dose levels when no protocol is used")
-TARGET_OPTION = typer.Option(None, "--target", help="target DLT probability")
-COHORT_OPTION = typer.Option(None, "--cohort-size", help="patients per cohort")
-MAX_N_OPTION = typer.Option(None, "--max-n", help="maximum sample size")
-CUTOFF_OPTION = typer.Option(None, "--cutoff-eli", help="elimination cut-off (BOIN default 0.95)")
-EXTRA_SAFE_OPTION = typer.Option(None, "--extra-safe/--no-extra-safe", help="BOIN's extra-safe stopping rule")
-N_EARLYSTOP_OPTION = typer.Option(None, "--n-earlystop", help="stop when this many are at the dose (BOIN)")
-EPSILON1_OPTION = typer.Option(None, "--epsilon1", help="mTPI-2/i3+3: EI lower half-width (default 0.05)")
-EPSILON2_OPTION = typer.Option(None, "--epsilon2", help="mTPI-2/i3+3: EI upper half-width (default 0.05)")
-SKELETON_OPTION = typer.Option(None, "--skeleton", help="CRM skeleton, e.g. 0.05,0.12,0.25,0.40")
-HALFWIDTH_OPTION = typer.Option(
-    None, "--skeleton-halfwidth", help="CRM: calibrate the skeleton with this indifference half-width"
-)
-NU_OPTION = typer.Option(None, "--skeleton-nu", help="CRM: prior guess of the MTD level (default: start)")
-MODEL_OPTION = typer.Option(None, "--model", help="CRM model: empiric or logistic")
-PRIOR_VAR_OPTION = typer.Option(None, "--prior-var", help="CRM prior variance of beta (dfcrm 1.34)")
-INTERCEPT_OPTION = typer.Option(None, "--intercept", help="CRM logistic intercept (dfcrm 3)")
-PHI_E_OPTION = typer.Option(None, "--phi-e", help="BOIN12: lowest acceptable efficacy rate")
-BACKFILL_OPTION = typer.Option(
-    None,
-    "--backfill/--no-backfill",
-    help="BOIN with backfill cohorts (BF-BOIN, Zhao et al. 2024); mark STATE.json patients backfill: true",
-)
-BACKFILL_CAP_OPTION = typer.Option(
-    None, "--backfill-cap", help="BF-BOIN: a dose closes to backfill at this many patients (default 12)"
-)
-START_OPTION = typer.Option(None, "--start-dose", help="start dose level (default: the protocol's)")
-PROTOCOL_VERSION_OPTION = typer.Option(None, "--protocol-version", help="embedded protocol version")
-PROTOCOL_FILE_OPTION = typer.Option(None, "--protocol-file", help="a protocol TOML file")
-JSON_OPTION = typer.Option(False, "--json", help="print JSON")
-
-# Every design flag once: its type and its option; commands pick theirs with `_with_design_flags`.
-_DESIGN_FLAGS: dict[str, tuple[Any, Any]] = {
-    "design": (str | None, DESIGN_OPTION),
-    "doses": (int | None, DOSES_OPTION),
-    "target": (float | None, TARGET_OPTION),
-    "cohort_size": (int | None, COHORT_OPTION),
-    "max_n": (int | None, MAX_N_OPTION),
-    "cutoff_eli": (float | None, CUTOFF_OPTION),
-    "extra_safe": (bool | None, EXTRA_SAFE_OPTION),
-    "n_earlystop": (int | None, N_EARLYSTOP_OPTION),
-    "epsilon1": (float | None, EPSILON1_OPTION),
-    "epsilon2": (float | None, EPSILON2_OPTION),
-    "skeleton": (str | None, SKELETON_OPTION),
-    "skeleton_halfwidth": (float | None, HALFWIDTH_OPTION),
-    "skeleton_nu": (int | None, NU_OPTION),
-    "model": (str | None, MODEL_OPTION),
-    "prior_var": (float | None, PRIOR_VAR_OPTION),
-    "intercept": (float | None, INTERCEPT_OPTION),
-    "phi_e": (float | None, PHI_E_OPTION),
-    "backfill": (bool | None, BACKFILL_OPTION),
-    "backfill_cap": (int | None, BACKFILL_CAP_OPTION),
-    "start_dose": (int | None, START_OPTION),
-    "protocol_version": (str | None, PROTOCOL_VERSION_OPTION),
-    "protocol_file": (Path | None, PROTOCOL_FILE_OPTION),
-}
-# The flags of the commands that decide on the patients so far (escalate, pathways).
-_DECISION_FLAGS = tuple(_DESIGN_FLAGS)
 
 
-def _with_design_flags(*names: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Give a command the named design flags as options (in place of its `flags` parameter); the
-    command receives them as one mapping, name -> value (None where not given)."""
-
-    def wrap(command: Callable[..., None]) -> Callable[..., None]:
-        own = inspect.signature(command, eval_str=True)
-        params = list(own.parameters.values())
-        at = list(own.parameters).index("flags")
-        shared = [
-            inspect.Parameter(
-                name,
-                inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                default=_DESIGN_FLAGS[name][1],
-                annotation=_DESIGN_FLAGS[name][0],
-            )
-            for name in names
-        ]
-        signature = own.replace(parameters=[*params[:at], *shared, *params[at + 1 :]])
-
-        @functools.wraps(command)
-        def run(**kwargs: Any) -> None:
-            command(flags={name: kwargs.pop(name) for name in names}, **kwargs)
-
-        run.__signature__ = signature  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()} | {"return": None}
-        return run
-
-    return wrap
-
-
-@_with_design_flags(*_DECISION_FLAGS)
+@with_design_flags(*DECISION_FLAGS)
 def escalate(
     state_file: Path | None = STATE_ARGUMENT,
     outcomes: str | None = OUTCOMES_OPTION,
@@ -293,7 +184,7 @@ def boundaries(
     stdout.print(shown)
 
 
-@_with_design_flags(
+@with_design_flags(
     "design",
     "doses",
     "target",
@@ -367,322 +258,6 @@ def select_mtd(
     stdout.print(f"MTD: {verdict}", highlight=False)
 
 
-def _check_plot_file(plot: Path) -> None:
-    """A plot is drawn to a PNG or SVG file (exit 2 otherwise)."""
-    if plot.suffix.lower() not in (".png", ".svg"):
-        fail_bad_input(InputError.single("--plot", "plot", "the file must end in .png or .svg"))
-
-
-def _parse_rates(text: str, field: str) -> tuple[float, ...]:
-    try:
-        return tuple(float(part) for part in text.split(","))
-    except ValueError as exc:
-        raise InputError.single(
-            field, field, f"expected comma-separated probabilities, got {text!r}"
-        ) from exc
-
-
-def _plot(
-    path: Path,
-    true_tox: tuple[float, ...],
-    target: float | None,
-    selection: tuple[float, ...],
-    patients: tuple[float, ...],
-) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    doses = list(range(1, len(true_tox) + 1))
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(12, 3.5))
-    left.plot(doses, true_tox, marker="o")
-    if target is not None:
-        left.axhline(target, linestyle="--", color="grey", label=f"target {target:g}")
-        left.legend()
-    left.set(title="true DLT probability", xlabel="dose level", xticks=doses)
-    middle.bar(doses, selection)
-    middle.set(title="% selected as MTD", xlabel="dose level", xticks=doses)
-    right.bar(doses, patients)
-    right.set(title="mean patients treated", xlabel="dose level", xticks=doses)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
-def _oc_json(oc: OperatingCharacteristics) -> dict[str, Any]:
-    return {
-        "selection_pct": list(oc.selection_pct),
-        "patients": list(oc.patients),
-        "dlts": list(oc.dlts),
-        "stop_pct": oc.stop_pct,
-        "mean_n": oc.mean_n,
-    }
-
-
-def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None) -> None:
-    """Every cell of a scenario grid, with a progress bar on stderr; JSON, CSV or a table."""
-    import csv
-
-    from rich.progress import Progress
-
-    from cartrial.escalation.grid import parse_grid
-    from cartrial.escalation.simulation import simulate_operating_characteristics
-
-    try:
-        cells = parse_grid(read_text(grid), str(grid))
-        rows = []
-        with Progress(console=stderr, transient=True) as progress:
-            task = progress.add_task("simulating", total=len(cells))
-            for cell in cells:
-                oc = simulate_operating_characteristics(
-                    cell.settings, cell.true_tox, cell.cohorts, cell.trials, cell.seed
-                )
-                rows.append(
-                    {
-                        "design": cell.label,
-                        "scenario": cell.scenario,
-                        "true": list(cell.true_tox),
-                        **_oc_json(oc),
-                    }
-                )
-                progress.advance(task)
-    except InputError as exc:
-        fail_bad_input(exc)
-    if csv_file is not None:
-        with csv_file.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(
-                [
-                    "design",
-                    "scenario",
-                    "dose",
-                    "true",
-                    "selection_pct",
-                    "patients",
-                    "dlts",
-                    "stop_pct",
-                    "mean_n",
-                ]
-            )
-            for row in rows:
-                for k, p in enumerate(row["true"]):
-                    writer.writerow(
-                        [
-                            row["design"],
-                            row["scenario"],
-                            k + 1,
-                            p,
-                            row["selection_pct"][k],
-                            row["patients"][k],
-                            row["dlts"][k],
-                            row["stop_pct"],
-                            row["mean_n"],
-                        ]
-                    )
-    if as_json:
-        print_json(rows)
-        return
-    shown = Table(title=f"{grid}: {len(rows)} cells")
-    for column in (
-        "design",
-        "scenario",
-        "% selected per dose",
-        "mean patients per dose",
-        "% stopped",
-        "mean n",
-    ):
-        shown.add_column(column)
-    for row in rows:
-        shown.add_row(
-            row["design"],
-            row["scenario"],
-            " ".join(f"{x:.1f}" for x in row["selection_pct"]),
-            " ".join(f"{x:.1f}" for x in row["patients"]),
-            f"{row['stop_pct']:.1f}",
-            f"{row['mean_n']:.1f}",
-        )
-    stdout.print(shown)
-
-
-@_with_design_flags(
-    "design",
-    "target",
-    "cohort_size",
-    "cutoff_eli",
-    "extra_safe",
-    "n_earlystop",
-    "epsilon1",
-    "epsilon2",
-    "skeleton",
-    "skeleton_halfwidth",
-    "skeleton_nu",
-    "model",
-    "prior_var",
-    "intercept",
-    "backfill",
-    "backfill_cap",
-    "protocol_version",
-    "protocol_file",
-)
-def simulate(
-    grid: Path | None = typer.Argument(None, help="GRID.toml: designs x scenarios (see docs/escalation.md)"),
-    true: str | None = typer.Option(
-        None, "--true", help="true DLT probability per dose, e.g. 0.05,0.10,0.20,0.30"
-    ),
-    cohorts: int = typer.Option(10, "--cohorts", help="number of cohorts (ncohort)"),
-    trials: int = typer.Option(10000, "--trials", help="number of simulated trials"),
-    seed: int = typer.Option(6, "--seed", help="random seed"),
-    start_dose: int | None = typer.Option(
-        None, "--start-dose", help="start dose level (default 1, as get.oc)"
-    ),
-    *,
-    flags: Mapping[str, Any],
-    plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
-    csv_file: Path | None = typer.Option(None, "--csv", help="with GRID.toml: also write the cells as CSV"),
-    accrual_days: float | None = typer.Option(
-        None, "--accrual-days", help="tite-crm: mean days between patients' arrivals"
-    ),
-    accrual: str = typer.Option("fixed", "--accrual", help="tite-crm: fixed or poisson arrivals"),
-    backfill_size: int | None = typer.Option(
-        None,
-        "--backfill-size",
-        help="BF-BOIN: backfill patients treated per escalation cohort (default: the cohort size)",
-    ),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Operating characteristics of one scenario (flags, as R's get.oc) or of a GRID.toml (seeded).
-
-    tite-crm is simulated in calendar time, one patient at a time, for cohorts x cohort size patients,
-    and also reports the mean trial duration in days. With --backfill (BF-BOIN), each escalation
-    cohort comes with a backfill cohort at the highest dose open to backfill; patients are reported
-    per dose as escalation, backfill and total.
-    """
-    from dataclasses import replace
-
-    from cartrial.escalation import override_settings, settings_from_protocol
-    from cartrial.escalation.simulation import simulate_operating_characteristics
-
-    if grid is not None:
-        _simulate_grid(grid, as_json, csv_file)
-        return
-    try:
-        if true is None:
-            raise InputError.single("--true", "true", "give the true DLT probabilities, or a GRID.toml")
-        true_tox = _parse_rates(true, "--true")
-        base = settings_from_protocol(load_protocol_option(flags["protocol_version"], flags["protocol_file"]))
-        base = replace(base, n_doses=len(true_tox), start_dose=1)
-        settings = override_settings(base, {**_overrides(flags), "start_dose": start_dose, "max_n": None})
-        duration: float | None = None
-        if backfill_size is not None and not settings.backfill:
-            raise InputError.single(
-                "--backfill-size", "backfill_size", "applies only with --backfill (BF-BOIN)"
-            )
-        if settings.backfill:
-            _simulate_backfill(settings, true_tox, cohorts, backfill_size, trials, seed, plot, as_json)
-            return
-        if settings.design in ("tite-crm", "tite-boin"):
-            from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
-
-            if accrual_days is None:
-                raise InputError.single(
-                    "--accrual-days", "accrual_days", "tite-crm simulation needs the accrual rate"
-                )
-            if accrual not in ("fixed", "poisson"):
-                raise InputError.single("--accrual", "accrual", f"must be fixed or poisson, got {accrual!r}")
-            n_patients = cohorts * settings.cohort_size
-            tite = simulate_tite_operating_characteristics(
-                settings,
-                true_tox,
-                n_patients,
-                accrual_days,
-                "poisson" if accrual == "poisson" else "fixed",
-                trials,
-                seed,
-            )
-            oc, duration = tite.characteristics, tite.mean_duration_days
-        else:
-            oc = simulate_operating_characteristics(settings, true_tox, cohorts, trials, seed)
-    except InputError as exc:
-        fail_bad_input(exc)
-    if plot is not None:
-        _check_plot_file(plot)
-        _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
-    if as_json:
-        print_json(_oc_json(oc) if duration is None else {**_oc_json(oc), "mean_duration_days": duration})
-        return
-    shown = Table(title=f"{settings.design}: {trials} simulated trials, seed {seed}")
-    for column in ("dose", "true DLT prob", "% selected", "mean patients", "mean DLTs"):
-        shown.add_column(column, justify="right")
-    for k, p in enumerate(true_tox):
-        shown.add_row(
-            str(k + 1), f"{p:g}", f"{oc.selection_pct[k]:.1f}", f"{oc.patients[k]:.2f}", f"{oc.dlts[k]:.2f}"
-        )
-    stdout.print(shown)
-    stdout.print(f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f}")
-    if duration is not None:
-        stdout.print(f"mean trial duration: {duration:.1f} days")
-
-
-def _simulate_backfill(
-    settings: DesignSettings,
-    true_tox: tuple[float, ...],
-    cohorts: int,
-    backfill_size: int | None,
-    trials: int,
-    seed: int,
-    plot: Path | None,
-    as_json: bool,
-) -> None:
-    """BF-BOIN operating characteristics: patients per dose as escalation, backfill and total."""
-    from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
-
-    size = settings.cohort_size if backfill_size is None else backfill_size
-    try:
-        oc = simulate_backfill_operating_characteristics(settings, true_tox, cohorts, size, trials, seed)
-    except InputError as exc:
-        fail_bad_input(exc)
-    if plot is not None:
-        _check_plot_file(plot)
-        _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
-    if as_json:
-        print_json(
-            {
-                "selection_pct": list(oc.selection_pct),
-                "escalation_patients": list(oc.escalation_patients),
-                "backfill_patients": list(oc.backfill_patients),
-                "patients": list(oc.patients),
-                "dlts": list(oc.dlts),
-                "stop_pct": oc.stop_pct,
-                "mean_n": oc.mean_n,
-                "mean_backfill_n": oc.mean_backfill_n,
-            }
-        )
-        return
-    shown = Table(
-        title=f"BF-BOIN: {trials} simulated trials, seed {seed}, backfill cohorts of up to {size} "
-        f"(cap {settings.backfill_cap} per dose)"
-    )
-    columns = ("dose", "true DLT prob", "% selected", "escalation", "backfill", "mean patients", "mean DLTs")
-    for column in columns:
-        shown.add_column(column, justify="right")
-    for k, p in enumerate(true_tox):
-        shown.add_row(
-            str(k + 1),
-            f"{p:g}",
-            f"{oc.selection_pct[k]:.1f}",
-            f"{oc.escalation_patients[k]:.2f}",
-            f"{oc.backfill_patients[k]:.2f}",
-            f"{oc.patients[k]:.2f}",
-            f"{oc.dlts[k]:.2f}",
-        )
-    stdout.print(shown)
-    stdout.print(
-        f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f} "
-        f"(backfill {oc.mean_backfill_n:.2f})"
-    )
-
-
 def _node_json(node: PathwayNode) -> dict[str, Any]:
     return {
         "outcome": node.outcome,
@@ -729,7 +304,7 @@ def _plot_tree(path: Path, root: PathwayNode) -> None:
     plt.close(fig)
 
 
-@_with_design_flags(*_DECISION_FLAGS)
+@with_design_flags(*DECISION_FLAGS)
 def pathways(
     state_file: Path | None = STATE_ARGUMENT,
     outcomes: str | None = OUTCOMES_OPTION,
@@ -750,7 +325,7 @@ def pathways(
     except InputError as exc:
         fail_bad_input(exc)
     if plot is not None:
-        _check_plot_file(plot)
+        check_plot_file(plot)
         _plot_tree(plot, root)
     paths = list_pathways(root)
     if as_json:
@@ -783,5 +358,4 @@ def register(app: typer.Typer) -> None:
     app.command("escalate")(escalate)
     app.command("boundaries")(boundaries)
     app.command("select-mtd")(select_mtd)
-    app.command("simulate")(simulate)
     app.command("pathways")(pathways)
