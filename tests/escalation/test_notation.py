@@ -69,3 +69,48 @@ def test_pending_patients_are_not_counted_as_without_dlt() -> None:
     assert counts.treated == (0, 1, 0, 0)
     assert counts.pending == (0, 1, 0, 0)
     assert counts.total_treated == 2
+
+
+def test_backfill_mark_before_the_level_marks_a_backfill_cohort() -> None:
+    state = parse_outcomes("2NNN b1NT 3NTN", 4, backfill=True)
+    assert [(p.dose_level, p.dlt, p.backfill) for p in state.patients] == [
+        (2, "no", False),
+        (2, "no", False),
+        (2, "no", False),
+        (1, "no", True),
+        (1, "yes", True),
+        (3, "no", False),
+        (3, "yes", False),
+        (3, "no", False),
+    ]
+    counts = summarise_outcomes(state, 4)
+    # Pooled at their dose; the current dose is the last escalation cohort's.
+    assert (counts.treated, counts.dlts, counts.current_dose) == ((2, 3, 3, 0), (1, 0, 1, 0), 3)
+    # Without spaces, and after an efficacy letter B (a capital B is a patient, a small b a mark).
+    marked = parse_outcomes("2NNBb1N", 4, backfill=True)
+    assert [(p.dose_level, p.dlt, p.backfill) for p in marked.patients][-2:] == [
+        (2, "yes", False),
+        (1, "no", True),
+    ]
+
+
+def test_a_backfill_mark_is_refused_by_designs_without_backfill() -> None:
+    with pytest.raises(InputError, match="'b1NT' in '2NNN b1NT' is a backfill cohort") as info:
+        parse_outcomes("2NNN b1NT", 4)
+    assert info.value.errors[0].field == "outcomes"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("b1NN 2NNN", "no escalation cohort"), ("2NNN b2NN", "dose 2"), ("2NNN b3NN", "dose 2")],
+)
+def test_a_backfill_cohort_must_lie_below_the_escalation_cohort_before_it(text: str, where: str) -> None:
+    with pytest.raises(InputError, match=f"must lie below the escalation cohort before it \\({where}\\)"):
+        parse_outcomes(text, 4, backfill=True)
+
+
+@pytest.mark.parametrize("text", ["B1NN", "bb1NN", "2NNN b 1NN", "2NNN 1bNN"])
+def test_malformed_backfill_marks_are_unreadable(text: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_outcomes(text, 4, backfill=True)
+    assert repr(text) in str(info.value)

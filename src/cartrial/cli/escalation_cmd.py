@@ -31,15 +31,25 @@ if TYPE_CHECKING:
 
 
 def _settings_and_state(
-    flags: Mapping[str, Any], state_file: Path | None, outcomes: str | None
+    flags: Mapping[str, Any], state_file: Path | None, outcomes: str | None, pooled: bool = False
 ) -> tuple[DesignSettings, DoseOutcomes]:
-    """The design settings and the patients so far (STATE.json or the outcome notation)."""
+    """The design settings and the patients so far (STATE.json or the outcome notation).
+
+    Backfill patients are taken by designs with backfill cohorts, and wherever they are only
+    `pooled` with the others at their dose (MTD selection); elsewhere they are bad input."""
     settings = settings_from_flags(flags)
-    return settings, _load_state(state_file, outcomes, settings.n_doses, settings.design == "boin12")
+    backfill = settings.backfill or pooled
+    return settings, _load_state(
+        state_file, outcomes, settings.n_doses, settings.design == "boin12", backfill
+    )
 
 
 def _load_state(
-    state_file: Path | None, outcomes: str | None, n_doses: int, phase_1_2: bool = False
+    state_file: Path | None,
+    outcomes: str | None,
+    n_doses: int,
+    phase_1_2: bool = False,
+    backfill: bool = False,
 ) -> DoseOutcomes:
     from cartrial.escalation import EscalationState, parse_outcomes, summarise_outcomes
 
@@ -47,7 +57,7 @@ def _load_state(
         raise InputError.single("input", "STATE", "give STATE.json or --outcomes, not both")
     if outcomes is not None:
         return summarise_outcomes(
-            parse_outcomes(outcomes, n_doses, phase_1_2=phase_1_2), n_doses, "--outcomes"
+            parse_outcomes(outcomes, n_doses, phase_1_2=phase_1_2, backfill=backfill), n_doses, "--outcomes"
         )
     if state_file is None:
         return summarise_outcomes(EscalationState(), n_doses)
@@ -58,6 +68,13 @@ def _load_state(
         raise InputError.single(source, "(file)", f"not valid JSON: {exc}") from exc
     except ValidationError as exc:
         raise InputError(source, field_errors_from_validation(exc)) from exc
+    marked = [i for i, p in enumerate(state.patients) if p.backfill]
+    if marked and not backfill:
+        raise InputError.single(
+            source,
+            f"patients[{marked[0]}].backfill",
+            "a backfill patient needs a design with backfill cohorts (BF-BOIN: --design boin --backfill)",
+        )
     return summarise_outcomes(state, n_doses, source)
 
 
@@ -215,7 +232,7 @@ def select_mtd(
     from cartrial.escalation import select_mtd as select
 
     try:
-        settings, data = _settings_and_state(flags, state_file, outcomes)
+        settings, data = _settings_and_state(flags, state_file, outcomes, pooled=True)
         if sum(data.pending):
             raise InputError.single(
                 "input", "patients", "MTD selection needs every DLT outcome; some are pending"
@@ -259,10 +276,21 @@ def select_mtd(
 
 
 def _node_json(node: PathwayNode) -> dict[str, Any]:
+    backfill = (
+        None
+        if node.backfill_dose is None
+        else {
+            "dose": node.backfill_dose,
+            "size": node.backfill_size,
+            "dlts": node.backfill_dlts,
+            "outcome": node.backfill_outcome,
+        }
+    )
     return {
         "outcome": node.outcome,
         "dose": node.dose,
         "dlts": node.dlts,
+        "backfill": backfill,
         "decision": node.decision.action,
         "next_dose": node.decision.next_dose,
         "stop": node.decision.stop,
@@ -311,17 +339,30 @@ def pathways(
     cohorts: int = typer.Option(2, "--cohorts", help="number of future cohorts"),
     *,
     flags: Mapping[str, Any],
+    backfill_size: int | None = typer.Option(
+        None,
+        "--backfill-size",
+        help="with --backfill: patients per backfill cohort, one with each escalation cohort "
+        "(default: the cohort size)",
+    ),
     plot: Path | None = typer.Option(None, "--plot", help="draw the tree to FILE.png or FILE.svg"),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Dose-transition pathways: every outcome of the next cohorts and the design's decision after each."""
+    """Dose-transition pathways: every outcome of the next cohorts and the design's decision after each.
+
+    With --backfill each escalation cohort brings a backfill cohort at the highest dose open to
+    backfill, marked 'b' in the paths (e.g. '3NNT b2NN')."""
     from cartrial.escalation import build_design
+    from cartrial.escalation.notation import BACKFILL_MARK
     from cartrial.escalation.pathways import calculate_pathways, list_pathways
 
     try:
         settings, data = _settings_and_state(flags, state_file, outcomes)
         size = 3 if settings.design == "3+3" else settings.cohort_size
-        root = calculate_pathways(build_design(settings), data, size, cohorts)
+        if backfill_size is not None and not settings.backfill:
+            raise InputError.single("--backfill-size", "backfill_size", "backfill cohorts need --backfill")
+        extra = (size if backfill_size is None else backfill_size) if settings.backfill else 0
+        root = calculate_pathways(build_design(settings), data, size, cohorts, extra, settings.backfill_cap)
     except InputError as exc:
         fail_bad_input(exc)
     if plot is not None:
@@ -344,13 +385,18 @@ def pathways(
     first = root.decision
     stdout.print(f"now: {first.action} -> {first.next_dose}  ({first.reason})", markup=False, highlight=False)
     shown = Table(title=f"{settings.design}: pathways over the next {cohorts} cohort(s) of {size}")
-    shown.add_column("cohorts (dose, then N/T)")
+    shown.add_column("escalation cohorts (dose, then N/T)")
+    if extra:
+        shown.add_column(f"backfill cohorts (b, dose, then N/T; up to {extra} each)")
     shown.add_column("decision")
     shown.add_column("next dose", justify="right")
     for notation, decision in paths:
-        shown.add_row(
-            notation, decision.action, "-" if decision.next_dose is None else str(decision.next_dose)
-        )
+        cohorts_in = notation.split()
+        escalation = " ".join(c for c in cohorts_in if not c.startswith(BACKFILL_MARK))
+        backfill = " ".join(c for c in cohorts_in if c.startswith(BACKFILL_MARK)) or "-"
+        nxt = "-" if decision.next_dose is None else str(decision.next_dose)
+        row = (escalation, backfill) if extra else (escalation,)
+        shown.add_row(*row, decision.action, nxt)
     stdout.print(shown)
 
 
