@@ -111,35 +111,43 @@ def _verdict(n: int, y: int, table: NDArray[np.int64]) -> int:
 
 
 @numba.njit(cache=True)
-def _highest_open(
-    n: NDArray[np.int64], y: NDArray[np.int64], d: int, table: NDArray[np.int64], cap: int
+def select_backfill_dose_kernel(
+    n: NDArray[np.int64],
+    y: NDArray[np.int64],
+    treated: NDArray[np.int64],
+    d: int,
+    table: NDArray[np.int64],
+    cap: int,
 ) -> int:
-    """`BackfillBoin.select_backfill_doses`' highest open dose below d (0-based), -1 if none."""
+    """`BackfillBoin.select_backfill_doses`' highest open dose below d (0-based), -1 if none: n, y
+    count known outcomes, `treated` every patient treated (pending ones too), against the cap."""
     best = -1
     for level in range(d):
         alone = y[level] < table[n[level], 1]
         pooled = y[level] + y[level + 1] < table[n[level] + n[level + 1], 1]
         if not (alone or pooled):
             break
-        if 0 < n[level] < cap:  # an untried dose is not cleared for backfill
+        if n[level] > 0 and treated[level] < cap:  # an untried dose is not cleared for backfill
             best = level
     return best
 
 
 @numba.njit(cache=True)
-def _decide(
+def decide_backfill_kernel(
     n: NDArray[np.int64],
     y: NDArray[np.int64],
     d: int,
     table: NDArray[np.int64],
     rules: BoinRules,
     earlystop: int,
+    pool: bool,
 ) -> int:
-    """The next dose (0-based) of `BackfillBoin` under elimination and the n-at-dose stop; -1 = stop."""
+    """The next dose (0-based) of `BackfillBoin` under elimination and the n-at-dose stop; -1 = stop.
+    Without `pool` the lower doses are not consulted: plain BOIN (get.oc's rule) on the same table."""
     ndose = n.shape[0]
     own = _verdict(n[d], y[d], table)
     conflict = -1
-    for k in range(d):
+    for k in range(d if pool else 0):
         v = _verdict(n[k], y[k], table)
         if (own == _ESCALATE and v != _ESCALATE) or (own != _ESCALATE and v >= _DEESCALATE):
             conflict = k
@@ -213,7 +221,7 @@ def _simulate_backfill(
         n[:] = 0
         d = start
         for i in range(n_cohorts):
-            b = _highest_open(n, y, d, table, backfill_cap) if backfill_size > 0 else -1
+            b = select_backfill_dose_kernel(n, y, n, d, table, backfill_cap) if backfill_size > 0 else -1
             escalation[t, d] += cohort_size
             n[d] += cohort_size
             y[d] += _count_dlts(u[t, i, 0], cdf[cohort_size, d])
@@ -224,7 +232,7 @@ def _simulate_backfill(
                 y[b] += _count_dlts(u[t, i, 1], cdf[m, b])
             if i == n_cohorts - 1:
                 break
-            d = _decide(n, y, d, table, rules, earlystop)
+            d = decide_backfill_kernel(n, y, d, table, rules, earlystop, True)
             if d < 0:
                 break
         selected[t] = select_boin_kernel(n, y, rules, phat, weight, index, level)
@@ -239,7 +247,9 @@ class _Plan:
     rules: BoinRules
 
 
-def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int, backfill_size: int) -> _Plan:
+def check_backfill_scenario(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int) -> None:
+    """A BF-BOIN simulation's settings (design boin with backfill, no maximum n), rates and cohorts,
+    or bad input naming the first that cannot be used."""
     validate_settings(settings)
     if not settings.backfill or settings.design != "boin":
         raise InputError.single(
@@ -252,6 +262,10 @@ def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int, b
     check_true_rates(settings, true_tox)
     if n_cohorts < 1:
         raise InputError.single("simulate", "cohorts", f"must be at least 1, got {n_cohorts}")
+
+
+def _plan(settings: DesignSettings, true_tox: Sequence[float], n_cohorts: int, backfill_size: int) -> _Plan:
+    check_backfill_scenario(settings, true_tox, n_cohorts)
     if backfill_size < 0:
         raise InputError.single("simulate", "backfill_size", f"must be at least 0, got {backfill_size}")
     max_n = n_cohorts * (settings.cohort_size + backfill_size)

@@ -51,9 +51,15 @@ class TiteOperatingCharacteristics:
     mean_duration_days: float
 
 
-# Inlined into both loops: as a call per patient TITE-BOIN ran about 5% slower.
 @numba.njit(cache=True, inline="always")
-def _enrol(
+def calculate_next_arrival(gap_uniform: float, now: float, interval: float, poisson: bool) -> float:
+    """The next arrival after `now`: `interval` days later, or an exponential gap of that mean."""
+    return now + (-math.log1p(-gap_uniform) * interval if poisson else interval)
+
+
+# Inlined into the loops: as a call per patient TITE-BOIN ran about 5% slower.
+@numba.njit(cache=True, inline="always")
+def enrol_kernel(
     uniforms: NDArray[np.float64],
     j: int,
     d: int,
@@ -73,7 +79,7 @@ def _enrol(
     dose[j] = d
     tox[j] = uniforms[0] < p_true[d]
     tox_time[j] = uniforms[1] * window
-    return now + (-math.log1p(-uniforms[2]) * interval if poisson else interval)
+    return calculate_next_arrival(uniforms[2], now, interval, poisson)
 
 
 # Settled grid weights are rescaled to sum 1 only when their sum falls below this (underflow guard);
@@ -235,7 +241,9 @@ def _simulate_tite_crm(
                 if stopped:
                     break
             folded[j] = False
-            now = _enrol(u[t, j], j, d, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time)
+            now = enrol_kernel(
+                u[t, j], j, d, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time
+            )
             patients[t, d] += 1
             dlts[t, d] += tox[j]
             enrolled = j + 1
@@ -349,7 +357,9 @@ def _simulate_tite_boin(
                     break
                 if unsafe or capped:
                     break
-            now = _enrol(u[t, j], j, d, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time)
+            now = enrol_kernel(
+                u[t, j], j, d, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time
+            )
             patients[t, d] += 1
             dlts[t, d] += tox[j]
             enrolled = j + 1
