@@ -2,7 +2,7 @@
 against a real `cartrial serve` (uvicorn) on 127.0.0.1, on SQLite and on a throw-away PostgreSQL.
 
 Run: .venv/bin/python benchmarks/api_load.py [--clients 50] [--reads 2000] [--writes 500] [--seconds 60]
-     [--database sqlite|postgresql|both]
+     [--database sqlite|postgresql|both] [--workers 1]
 Read: GET /api/v1/subjects/{id} (a subject with its screening record and result) as a monitor.
 Write: POST /api/v1/sites/S01/screenings (a new candidate screened and stored, with its audit entry) as an
 investigator. Each phase stops at its request count or its time limit, whichever comes first. The clients
@@ -162,11 +162,11 @@ def measure(label: str, url: str, arguments: argparse.Namespace) -> None:
     from tests.support.server import serving
 
     seed(url)
-    with serving(url) as served:
+    with serving(url, arguments.workers) as served:
         phases = asyncio.run(
             load(served.base, arguments.clients, arguments.reads, arguments.writes, arguments.seconds)
         )
-    print(f"{label}: {arguments.clients} concurrent clients")
+    print(f"{label}: {arguments.clients} concurrent clients, {arguments.workers} server process(es)")
     for phase in phases:
         print("  " + phase.line())
 
@@ -174,6 +174,7 @@ def measure(label: str, url: str, arguments: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="cartrial serve --workers")
     parser.add_argument("--reads", type=int, default=2000)
     parser.add_argument("--writes", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=60.0, help="time limit of each phase")

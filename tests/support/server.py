@@ -20,8 +20,8 @@ class Served:
 
 
 @contextmanager
-def serving(url: str) -> Iterator[Served]:
-    """`cartrial serve` on a free port, stopped afterwards."""
+def serving(url: str, workers: int = 1) -> Iterator[Served]:
+    """`cartrial serve` (with `workers` server processes) on a free port, stopped afterwards."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -31,6 +31,8 @@ def serving(url: str) -> Iterator[Served]:
         "--port",
         str(port),
         "--no-access-log",
+        "--workers",
+        str(workers),
     ]
     env = {**os.environ, "CARTRIAL_DATABASE_URL": url}
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

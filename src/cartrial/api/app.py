@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +22,22 @@ from cartrial.api.schemas import BadInput, FieldProblem, Refusal
 API_PREFIX = "/api/v1"
 
 
-def create_app(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> FastAPI:
-    """The API over the store behind `sessions`; `clock` gives the server's time (aware UTC)."""
+def create_app(
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime],
+    on_shutdown: Callable[[], None] | None = None,
+) -> FastAPI:
+    """The API over the store behind `sessions`; `clock` gives the server's time (aware UTC);
+    `on_shutdown` runs when the server stops."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            on_shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="cartrial",
         version=__version__,
         description="The trial data platform of cartrial: accounts, protocols, screening, audit.",
@@ -52,6 +66,15 @@ def create_app(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The API over `CARTRIAL_DATABASE_URL` on the server's UTC clock: what each `cartrial serve` worker
+    process builds for itself (its own engine and connections)."""
+    from cartrial.store.db import make_engine, session_factory
+
+    engine = make_engine()
+    return create_app(session_factory(engine), lambda: datetime.now(UTC), engine.dispose)
 
 
 def openapi_text() -> str:

@@ -69,19 +69,20 @@ class Call:
     """A request, before any database work: where the study is, its time, and the credential it carried.
 
     `transaction()` opens the request's one unit of work, committed when the block ends without an
-    exception. The endpoint opens it in its own thread and the transaction ends there: a transaction
-    spread over several of the server's worker threads could hold the database's write lock (SQLite's
-    BEGIN IMMEDIATE, PostgreSQL's row locks) while waiting for a thread that the requests queued behind
-    that lock are occupying.
+    exception — read-only for a request that only reads (`Reading`). The endpoint opens it where it runs
+    and the transaction ends there: a transaction spread over several of the server's worker threads
+    could hold the database's write lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's row locks) while
+    waiting for a thread that the requests queued behind that lock are occupying.
     """
 
     settings: ApiSettings
     now: datetime
     token: str | None
+    read_only: bool = False
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
-        with UnitOfWork(self.settings.sessions) as uow:
+        with UnitOfWork(self.settings.sessions, read_only=self.read_only) as uow:
             yield uow
             uow.commit()
 
@@ -108,23 +109,34 @@ async def _anonymous(request: Request) -> AsyncIterator[Call]:
         yield Call(settings, settings.clock(), None)
 
 
-async def _logged_in(
-    request: Request,
+async def _token(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
-) -> AsyncIterator[Call]:
+) -> str:
     token = bearer.credentials if bearer is not None else cookie
     # Refused before the body is validated: a request without credentials learns nothing but 401.
     if not token:
         raise UnauthenticatedError(NOT_LOGGED_IN)
+    return token
+
+
+async def _logged_in(request: Request, token: Annotated[str, Depends(_token)]) -> AsyncIterator[Call]:
     settings = _settings(request)
     async with settings.turn:
         yield Call(settings, settings.clock(), token)
 
 
+async def _reading(request: Request, token: Annotated[str, Depends(_token)]) -> Call:
+    """A read takes no turn: its transaction is read-only, which neither database makes wait for a
+    writer (SQLite in WAL mode reads the last committed state; PostgreSQL takes no row locks)."""
+    settings = _settings(request)
+    return Call(settings, settings.clock(), token, read_only=True)
+
+
 # scope="function": the queue's turn ends when the endpoint returns, before the response is written.
 Anonymous = Annotated[Call, Depends(_anonymous, scope="function")]
 LoggedIn = Annotated[Call, Depends(_logged_in, scope="function")]
+Reading = Annotated[Call, Depends(_reading)]
 
 
 async def _json_text(request: Request) -> str:

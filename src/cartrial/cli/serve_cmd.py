@@ -13,28 +13,25 @@ def register(app: typer.Typer) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="the address to listen on"),
     port: int = typer.Option(8000, min=1, max=65535, help="the port to listen on"),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="server processes (uvicorn workers); the database orders their writes"
+    ),
     access_log: bool = typer.Option(True, help="log every request (uvicorn's access log)"),
 ) -> None:
     """Bring the database up to date (as `cartrial db upgrade`), then serve the API under /api/v1."""
-    from datetime import UTC, datetime
-
     import uvicorn
 
-    from cartrial.api import create_app
     from cartrial.cli.db_cmd import upgrade
-    from cartrial.store.db import make_engine, session_factory
 
     upgrade()
-    engine = make_engine()
-    try:
-        uvicorn.run(
-            create_app(session_factory(engine), lambda: datetime.now(UTC)),
-            host=host,
-            port=port,
-            access_log=access_log,
-        )
-    finally:
-        engine.dispose()
+    uvicorn.run(
+        "cartrial.api.app:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+    )
 
 
 def openapi() -> None:

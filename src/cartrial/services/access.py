@@ -82,6 +82,15 @@ class Principal:
         return frozenset(sites)
 
 
+def require_readable_subject(principal: Principal, subject_id: int, site_id: str | None) -> None:
+    """Refuse a subject the user may not read — or that does not exist (`site_id` None) — alike, with
+    NotFoundError (never 403: existence must not leak)."""
+    require(principal, Permission.READ_SUBJECTS)
+    sites = principal.sites_readable()
+    if site_id is None or (sites is not None and site_id not in sites):
+        raise NotFoundError(f"no subject {subject_id}")
+
+
 def require(principal: Principal, permission: Permission, site_id: str | None = None) -> Actor:
     """The actor to audit, or a refusal. Site staff asking about another site get NotFoundError, so that the
     existence of another site's subject does not leak."""

@@ -20,7 +20,7 @@ from cartrial.response import Visit
 from cartrial.safety import AdverseEvent, LabResult, SubjectSafety, adjudicate_dlt, compile_dlt_rules
 from cartrial.services.access import Permission, Principal, require
 from cartrial.services.dosing import store_dlt_assessment, treatment_of
-from cartrial.services.protocols import current_protocol_ref, stored_protocol
+from cartrial.services.protocols import current_protocol
 from cartrial.services.screening import visible_subject
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Change, append_audit
@@ -163,7 +163,7 @@ def _check_dates(kind: str, document: BaseModel, now: datetime) -> None:
 def _check_visit_in_schedule(uow: UnitOfWork, kind: str, document: BaseModel) -> None:
     if not isinstance(document, VisitRecord):
         return
-    names = [v.name for v in stored_protocol(uow, current_protocol_ref(uow)).schedule.visits]
+    names = [v.name for v in current_protocol(uow).schedule.visits]
     if document.visit not in names:
         raise InputError.single(kind, "visit", f"{document.visit!r} is not in the visit schedule: {names}")
 
@@ -201,7 +201,7 @@ def readjudicate(
     enrollment, infusion = treatment_of(uow, subject.id)
     if enrollment is None or infusion is None:
         return None
-    protocol = stored_protocol(uow, current_protocol_ref(uow))
+    protocol = current_protocol(uow)
     level = protocol.dose_level(enrollment.dose_level)
     events = [json.loads(row.document_json) for row in current_documents(uow, subject.id, "adverse_event")]
     safety_input = {

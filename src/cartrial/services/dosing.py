@@ -32,7 +32,7 @@ from cartrial.services.access import Permission, Principal, require
 from cartrial.services.accounts import authenticate, display_name
 from cartrial.services.errors import ConflictError, NotFoundError
 from cartrial.services.lifecycle import SubjectStatus, check_transition
-from cartrial.services.protocols import current_protocol_ref, stored_protocol
+from cartrial.services.protocols import current_protocol, current_protocol_ref, stored_protocol
 from cartrial.services.screening import visible_subject
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Actor, Change, append_audit
@@ -52,7 +52,7 @@ class Recommendation:
 
 
 def _protocol(uow: UnitOfWork) -> Protocol:
-    return stored_protocol(uow, current_protocol_ref(uow))
+    return current_protocol(uow)
 
 
 def escalation_state(uow: UnitOfWork) -> EscalationState:

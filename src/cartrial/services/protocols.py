@@ -102,17 +102,32 @@ def _any_active(uow: UnitOfWork) -> bool:
     )
 
 
+# The version activated last is the one new screenings and dose decisions use. Built once: every
+# screening asks.
+_ACTIVE = (
+    select(ProtocolVersion.ref, ProtocolVersion.content)
+    .where(ProtocolVersion.activated_at.is_not(None))
+    .order_by(ProtocolVersion.activated_at.desc())
+    .limit(1)
+)
+_ACTIVE_REF = _ACTIVE.with_only_columns(ProtocolVersion.ref)
+_NONE_ACTIVE = "no protocol version is active; run `cartrial db upgrade`"
+
+
 def current_protocol_ref(uow: UnitOfWork) -> str:
     """The protocol version new screenings use: the one activated last."""
-    ref = uow.session.execute(
-        select(ProtocolVersion.ref)
-        .where(ProtocolVersion.activated_at.is_not(None))
-        .order_by(ProtocolVersion.activated_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    ref = uow.session.execute(_ACTIVE_REF).scalar_one_or_none()
     if ref is None:
-        raise NotFoundError("no protocol version is active; run `cartrial db upgrade`")
-    return ref
+        raise NotFoundError(_NONE_ACTIVE)
+    return str(ref)
+
+
+def current_protocol(uow: UnitOfWork) -> Protocol:
+    """The protocol version new screenings and dose decisions use (the one activated last), parsed."""
+    row = uow.session.execute(_ACTIVE).one_or_none()
+    if row is None:
+        raise NotFoundError(_NONE_ACTIVE)
+    return _parsed(row.content, row.ref)
 
 
 def prepare_store(uow: UnitOfWork, now: datetime) -> str:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 
-from cartrial.services.access import Permission, Principal, require
+from cartrial.services.access import Permission, Principal, require, require_readable_subject
 from cartrial.services.protocols import current_protocol_ref
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.models import (
@@ -191,11 +191,29 @@ def list_subjects(
     return int(total), [subject_view(row) for row in rows]
 
 
+# Built once (building a statement costs more than running it): the hot path of GET /subjects/{id}.
+_SCREENINGS_OF = (
+    select(
+        Screening.version,
+        Screening.verdict,
+        Screening.protocol_ref,
+        Screening.screened_at,
+        Screening.screened_by,
+        Screening.reason,
+        Screening.record_json,
+        Screening.result_json,
+    )
+    .where(Screening.subject_id == bindparam("subject_id"))
+    .order_by(Screening.version)
+)
+_SUBJECT = select(
+    Subject.site_id, Subject.screening_id, Subject.status, Subject.protocol_ref, Subject.created_at
+).where(Subject.id == bindparam("subject_id"))
+
+
 def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersionView]:
     """Every screening of a subject the caller has already been allowed to see, oldest first."""
-    rows = uow.session.execute(
-        select(Screening).where(Screening.subject_id == subject_id).order_by(Screening.version)
-    ).scalars()
+    rows = uow.session.execute(_SCREENINGS_OF, {"subject_id": subject_id})
     return [
         ScreeningVersionView(
             row.version,
@@ -211,17 +229,19 @@ def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersio
     ]
 
 
-def subject_detail(uow: UnitOfWork, subject: Subject) -> SubjectDetailView:
-    """The detail of a subject the caller has already been allowed to see."""
-    view = subject_view(subject)
+def subject_detail(uow: UnitOfWork, principal: Principal, subject_id: int) -> SubjectDetailView:
+    """A subject with every version of its screening; NotFoundError for one the user may not read."""
+    row = uow.session.execute(_SUBJECT, {"subject_id": subject_id}).one_or_none()
+    require_readable_subject(principal, subject_id, None if row is None else row.site_id)
+    assert row is not None  # a missing subject was refused above
     return SubjectDetailView(
-        view.id,
-        view.site_id,
-        view.screening_id,
-        view.status,
-        view.protocol_ref,
-        view.created_at,
-        tuple(screening_versions(uow, subject.id)),
+        subject_id,
+        row.site_id,
+        row.screening_id,
+        row.status,
+        row.protocol_ref,
+        as_utc(row.created_at),
+        tuple(screening_versions(uow, subject_id)),
     )
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from cartrial.eligibility import ScreeningResult, Verdict, parse_screening_record, screen
 from cartrial.eligibility.result import result_as_dict
 from cartrial.errors import InputError
-from cartrial.services.access import Permission, Principal, require
+from cartrial.services.access import Permission, Principal, require, require_readable_subject
 from cartrial.services.errors import ConflictError, NotFoundError
 from cartrial.services.lifecycle import SubjectStatus, check_transition
-from cartrial.services.protocols import current_protocol_ref, stored_protocol
+from cartrial.services.protocols import current_protocol
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Change, append_audit
 from cartrial.store.models import Screening, Site, Subject
@@ -53,8 +53,9 @@ def screen_candidate(
         raise ConflictError(
             f"{record.screening_id} is screened already at {site_id}; correct it with a reason"
         )
-    protocol_ref = current_protocol_ref(uow)
-    result = screen(record, stored_protocol(uow, protocol_ref))
+    protocol = current_protocol(uow)
+    protocol_ref = protocol.ref
+    result = screen(record, protocol)
     status = _status_after(result.verdict)
     subject = Subject(
         site_id=site_id,
@@ -101,8 +102,7 @@ def correct_screening(
     record = parse_screening_record(record_text, "record", now.date())
     if record.screening_id != subject.screening_id:
         raise InputError.single("record", "screening_id", f"must stay {subject.screening_id!r}")
-    protocol_ref = current_protocol_ref(uow)
-    result = screen(record, stored_protocol(uow, protocol_ref))
+    result = screen(record, current_protocol(uow))
     previous = uow.session.execute(
         select(Screening)
         .where(Screening.subject_id == subject.id)
@@ -152,11 +152,9 @@ def _store_screening(
 
 def visible_subject(uow: UnitOfWork, principal: Principal, subject_id: int) -> Subject:
     """The subject if this user may read it, else NotFoundError (never 403: existence must not leak)."""
-    require(principal, Permission.READ_SUBJECTS)
     subject = uow.session.get(Subject, subject_id)
-    sites = principal.sites_readable()
-    if subject is None or (sites is not None and subject.site_id not in sites):
-        raise NotFoundError(f"no subject {subject_id}")
+    require_readable_subject(principal, subject_id, None if subject is None else subject.site_id)
+    assert subject is not None  # a missing subject was refused above
     return subject
 
 

@@ -6,16 +6,27 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from cartrial.store.db import READ_ONLY
+
 
 class UnitOfWork:
-    """`with UnitOfWork(sessions) as uow: ...; uow.commit()` — anything else rolls back."""
+    """`with UnitOfWork(sessions) as uow: ...; uow.commit()` — anything else rolls back.
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    `read_only=True` opens a transaction that may only read (SQLite: deferred, so it does not wait for
+    the write lock; PostgreSQL: READ ONLY); a write attempted in it is refused by the database.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], *, read_only: bool = False) -> None:
         self._sessions = sessions
+        self.read_only = read_only
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
-        self.session.begin()
+        if self.read_only:
+            # Begins the transaction on a connection carrying the option the engine's "begin" reads.
+            self.session.connection(execution_options={READ_ONLY: True})
+        else:
+            self.session.begin()
         return self
 
     def __exit__(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from cartrial.store.models import AuditEntry, AuditHead
@@ -52,24 +52,62 @@ def changes_json(changes: Iterable[Change]) -> str:
     return canonical_json([{"field": c.field, "old": c.old, "new": c.new} for c in changes])
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    """SHA-256 over every field of the entry except its own hash, in a canonical form."""
+def _hash_of(
+    seq: int,
+    at: datetime,
+    user_id: int | None,
+    username: str,
+    role: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    changes: str,
+    reason: str | None,
+    prev_hash: str,
+) -> str:
     payload = canonical_json(
         {
-            "seq": entry.seq,
-            "at": utc_iso(entry.at),
-            "user_id": entry.user_id,
-            "username": entry.username,
-            "role": entry.role,
-            "action": entry.action,
-            "entity": entry.entity,
-            "entity_id": entry.entity_id,
-            "changes": entry.changes_json,
-            "reason": entry.reason,
-            "prev_hash": entry.prev_hash,
+            "seq": seq,
+            "at": utc_iso(at),
+            "user_id": user_id,
+            "username": username,
+            "role": role,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "changes": changes,
+            "reason": reason,
+            "prev_hash": prev_hash,
         }
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: AuditEntry) -> str:
+    """SHA-256 over every field of the entry except its own hash, in a canonical form."""
+    return _hash_of(
+        entry.seq,
+        entry.at,
+        entry.user_id,
+        entry.username,
+        entry.role,
+        entry.action,
+        entry.entity,
+        entry.entity_id,
+        entry.changes_json,
+        entry.reason,
+        entry.prev_hash,
+    )
+
+
+# Built once: every write appends, and building these statements costs more than running them.
+_LOCK_HEAD = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+_INSERT_ENTRY = insert(AuditEntry)
+_MOVE_HEAD = (
+    update(AuditHead)
+    .where(AuditHead.id == HEAD_ID)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def append_audit(
@@ -81,26 +119,41 @@ def append_audit(
     changes: Iterable[Change],
     at: datetime,
     reason: str | None = None,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction, locking the chain head so appends never fork."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).scalar_one()
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        at=at,
-        user_id=actor.user_id,
-        username=actor.username,
-        role=actor.role,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        changes_json=changes_json(changes),
-        reason=reason,
-        prev_hash=head.hash,
+) -> None:
+    """Append one entry in the caller's transaction, locking the chain head so appends never fork.
+
+    Written with SQL statements on the session's connection (no ORM objects): entries are only ever
+    inserted, and the head is only read here, under its lock."""
+    connection = session.connection()
+    head = connection.execute(_LOCK_HEAD).one()
+    values: dict[str, Any] = {
+        "seq": head.seq + 1,
+        "at": at,
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "role": actor.role,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "changes_json": changes_json(changes),
+        "reason": reason,
+        "prev_hash": head.hash,
+    }
+    values["hash"] = _hash_of(
+        values["seq"],
+        at,
+        actor.user_id,
+        actor.username,
+        actor.role,
+        action,
+        entity,
+        entity_id,
+        values["changes_json"],
+        reason,
+        head.hash,
     )
-    entry.hash = entry_hash(entry)
-    session.add(entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    return entry
+    connection.execute(_INSERT_ENTRY, values)
+    connection.execute(_MOVE_HEAD, {"new_seq": values["seq"], "new_hash": values["hash"]})
 
 
 @dataclass(frozen=True, slots=True)

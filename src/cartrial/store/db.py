@@ -1,4 +1,10 @@
-"""Engines and sessions: SQLite (default) and PostgreSQL, each set up for safe concurrent writes."""
+"""Engines and sessions: SQLite (default) and PostgreSQL, each set up for safe concurrent writes.
+
+A transaction is a writer unless it is opened with the execution option `READ_ONLY` (see
+`services.unit_of_work.UnitOfWork(read_only=True)`): SQLite then begins it DEFERRED with `query_only` on,
+so in WAL mode it reads a snapshot without waiting for the write lock; PostgreSQL runs it READ ONLY. Either
+database refuses a write attempted in it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///cartrial.sqlite"
+# The execution option that marks a connection's transaction as read-only.
+READ_ONLY = "cartrial_read_only"
 
 
 def database_url() -> str:
@@ -16,11 +24,17 @@ def database_url() -> str:
     return os.environ.get("CARTRIAL_DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
+def _read_only(connection: Any) -> bool:
+    return bool(connection.get_execution_options().get(READ_ONLY, False))
+
+
 def _sqlite_setup(engine: Engine) -> None:
-    """Foreign keys on, WAL journal, and every transaction `BEGIN IMMEDIATE`.
+    """Foreign keys on, WAL journal, and every writing transaction `BEGIN IMMEDIATE`.
 
     IMMEDIATE takes the write lock when the transaction starts, so two writers never both read the
     last free slot and then both write (no check-then-write race), and the audit chain never forks.
+    A read-only transaction begins DEFERRED: in WAL mode it reads the last committed state while a
+    writer holds the lock, and `query_only` makes any write in it an error rather than a lock upgrade.
     """
 
     @event.listens_for(engine, "connect")
@@ -34,7 +48,24 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: two statements on every transaction, without the engine's per-statement
+        # overhead (several times the statements' own cost).
+        driver = connection.connection.driver_connection
+        if _read_only(connection):
+            driver.execute("PRAGMA query_only=ON")
+            driver.execute("BEGIN DEFERRED")
+        else:
+            driver.execute("PRAGMA query_only=OFF")
+            driver.execute("BEGIN IMMEDIATE")
+
+
+def _postgresql_setup(engine: Engine) -> None:
+    """A read-only transaction is declared READ ONLY (its first statement, as PostgreSQL requires)."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if _read_only(connection):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -43,7 +74,9 @@ def make_engine(url: str | None = None) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_setup(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
+    _postgresql_setup(engine)
+    return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

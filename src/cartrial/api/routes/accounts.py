@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cartrial.api.deps import LoggedIn
+from cartrial.api.deps import LoggedIn, Reading
 from cartrial.api.schemas import SiteCreate, UserCreate, UserOut
 from cartrial.services import reads
 from cartrial.services.access import Permission, require
@@ -15,14 +15,14 @@ router = APIRouter(tags=["accounts"])
 
 
 @router.get("/sites", response_model=list[SiteView])
-def sites(call: LoggedIn) -> list[SiteView]:
+async def sites(call: Reading) -> list[SiteView]:
     """Every study site."""
     with call.authenticated() as work:
         return reads.list_sites(work.uow)
 
 
 @router.post("/sites", response_model=SiteView, status_code=201)
-def create_site(body: SiteCreate, call: LoggedIn) -> SiteView:
+async def create_site(body: SiteCreate, call: LoggedIn) -> SiteView:
     """Add a study site (administrators)."""
     with call.authenticated() as work:
         actor = require(work.principal, Permission.MANAGE_ACCOUNTS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cartrial.api.deps import LoggedIn
+from cartrial.api.deps import Reading
 from cartrial.api.schemas import AuditVerification, ChainProblemOut
 from cartrial.services.audit import verify_audit
 
@@ -12,7 +12,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("/verify", response_model=AuditVerification)
-def verify(call: LoggedIn) -> AuditVerification:
+def verify(call: Reading) -> AuditVerification:
     """Recompute the hash chain; `problems` names each entry edited, deleted or reordered."""
     with call.authenticated() as work:
         checked, problems = verify_audit(work.uow, work.principal)

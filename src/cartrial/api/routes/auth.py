@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from cartrial.api.deps import SESSION_COOKIE, Anonymous, LoggedIn
+from cartrial.api.deps import SESSION_COOKIE, Anonymous, LoggedIn, Reading
 from cartrial.api.schemas import Login, LoginResult, Me, RoleAt
 from cartrial.services.access import Principal
 from cartrial.services.accounts import (
@@ -58,7 +58,7 @@ def login(body: Login, request: Request, response: Response, call: Anonymous) ->
 
 
 @router.post("/logout", status_code=204)
-def logout(call: LoggedIn) -> Response:
+async def logout(call: LoggedIn) -> Response:
     """Revoke the token this request was made with and clear the session cookie."""
     with call.authenticated() as work:
         revoke_token(work.uow, work.token)
@@ -68,7 +68,7 @@ def logout(call: LoggedIn) -> Response:
 
 
 @router.get("/me", response_model=Me)
-def me(call: LoggedIn) -> Me:
+async def me(call: Reading) -> Me:
     """The logged-in user and their roles."""
     with call.authenticated() as work:
         return _me(work.uow, work.principal)

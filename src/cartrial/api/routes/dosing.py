@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 
-from cartrial.api.deps import JsonText, LoggedIn
+from cartrial.api.deps import JsonText, LoggedIn, Reading
 from cartrial.api.routes.subjects import SubjectId
 from cartrial.api.schemas import (
     SUBJECT_SAFETY_REF,
@@ -51,7 +51,7 @@ ClinicalKind = Literal["consent", "visit", "adverse_event", "lab", "pk_sample", 
 
 
 @router.get("/dosing/recommendation", response_model=RecommendationOut)
-def recommendation(call: LoggedIn) -> RecommendationOut:
+async def recommendation(call: Reading) -> RecommendationOut:
     """What the protocol's design recommends now, from the stored outcomes (before the SRC decides)."""
     with call.authenticated() as work:
         found = recommend(work.uow, work.principal)
@@ -79,7 +79,7 @@ def recommendation(call: LoggedIn) -> RecommendationOut:
 
 
 @router.post("/dosing/close-windows", response_model=list[DltAssessmentView])
-def close_windows(call: LoggedIn) -> list[DltAssessmentView]:
+async def close_windows(call: LoggedIn) -> list[DltAssessmentView]:
     """Judge, as of now, every subject of the caller's site still inside a DLT window, from the stored
     adverse events: a window that closed with nothing new is judged too (site staff)."""
     with call.authenticated() as work:
@@ -88,7 +88,7 @@ def close_windows(call: LoggedIn) -> list[DltAssessmentView]:
 
 
 @router.get("/cohorts", response_model=list[CohortView])
-def cohorts(call: LoggedIn) -> list[CohortView]:
+async def cohorts(call: Reading) -> list[CohortView]:
     """Every cohort in order, with its dose level and how many of its slots are taken."""
     with call.authenticated() as work:
         require(work.principal, Permission.READ_SUBJECTS)
@@ -96,7 +96,7 @@ def cohorts(call: LoggedIn) -> list[CohortView]:
 
 
 @router.get("/src-decisions", response_model=list[SrcDecisionView])
-def src_decisions(call: LoggedIn) -> list[SrcDecisionView]:
+async def src_decisions(call: Reading) -> list[SrcDecisionView]:
     """Every signed SRC decision with its signature: signer, time and meaning."""
     with call.authenticated() as work:
         require(work.principal, Permission.READ_SUBJECTS)
@@ -127,14 +127,14 @@ def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionView:
 
 
 @router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentView, status_code=201)
-def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentView:
+async def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentView:
     """Give an eligible subject the next slot of the open cohort, at the cohort's dose level."""
     with call.authenticated() as work:
         return reads.enrollment_view(work.uow, enroll(work.uow, work.principal, subject_id, work.now))
 
 
 @router.post("/subjects/{subject_id}/milestones", response_model=SubjectStatusOut, status_code=201)
-def milestone(subject_id: SubjectId, body: Milestone, call: LoggedIn) -> SubjectStatusOut:
+async def milestone(subject_id: SubjectId, body: Milestone, call: LoggedIn) -> SubjectStatusOut:
     """Leukapheresis, lymphodepletion, withdrawal or death, on its date."""
     with call.authenticated() as work:
         status = SubjectStatus(body.status)
@@ -143,7 +143,7 @@ def milestone(subject_id: SubjectId, body: Milestone, call: LoggedIn) -> Subject
 
 
 @router.post("/subjects/{subject_id}/infusion", response_model=InfusionOut, status_code=201)
-def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> InfusionOut:
+async def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> InfusionOut:
     """Day 0: the CAR+ T cells actually infused (a dose off the assigned level's is kept and audited)."""
     with call.authenticated() as work:
         cells = body.car_t_cells
@@ -167,7 +167,7 @@ def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> Infusio
         }
     },
 )
-def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> DltAssessmentView:
+async def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> DltAssessmentView:
     """Adjudicate the subject's DLT status with the safety core from its safety record (the body,
     `cartrial schema subject-safety`), and keep it as the subject's next assessment."""
     with call.authenticated() as work:
@@ -176,7 +176,7 @@ def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> D
 
 
 @router.get("/subjects/{subject_id}/dlt-assessments", response_model=list[DltAssessmentView])
-def dlt_assessments(subject_id: SubjectId, call: LoggedIn) -> list[DltAssessmentView]:
+async def dlt_assessments(subject_id: SubjectId, call: Reading) -> list[DltAssessmentView]:
     """Every DLT assessment of the subject, oldest first; the last one is its current DLT status."""
     with call.authenticated() as work:
         subject = visible_subject(work.uow, work.principal, subject_id)
@@ -184,7 +184,7 @@ def dlt_assessments(subject_id: SubjectId, call: LoggedIn) -> list[DltAssessment
 
 
 @router.post("/subjects/{subject_id}/records/{kind}", response_model=ClinicalDocumentView, status_code=201)
-def record(
+async def record(
     subject_id: SubjectId,
     kind: Annotated[ClinicalKind, Path()],
     body: ClinicalDocumentIn,
@@ -200,8 +200,8 @@ def record(
 
 
 @router.get("/subjects/{subject_id}/records/{kind}", response_model=list[ClinicalDocumentView])
-def records(
-    subject_id: SubjectId, kind: Annotated[ClinicalKind, Path()], call: LoggedIn
+async def records(
+    subject_id: SubjectId, kind: Annotated[ClinicalKind, Path()], call: Reading
 ) -> list[ClinicalDocumentView]:
     """The current version of each of the subject's documents of one kind."""
     with call.authenticated() as work:

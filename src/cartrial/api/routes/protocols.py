@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cartrial.api.deps import LoggedIn
+from cartrial.api.deps import Reading
 from cartrial.api.schemas import ActiveProtocol
 from cartrial.services import reads
 from cartrial.services.protocols import stored_protocol
@@ -14,14 +14,14 @@ router = APIRouter(prefix="/protocols", tags=["protocols"])
 
 
 @router.get("", response_model=list[ProtocolVersionView])
-def protocol_versions(call: LoggedIn) -> list[ProtocolVersionView]:
+async def protocol_versions(call: Reading) -> list[ProtocolVersionView]:
     """Every stored protocol version with its content hash; `active` marks the one in use."""
     with call.authenticated() as work:
         return reads.list_protocol_versions(work.uow)
 
 
 @router.get("/active", response_model=ActiveProtocol)
-def active_protocol(call: LoggedIn) -> ActiveProtocol:
+async def active_protocol(call: Reading) -> ActiveProtocol:
     """The protocol version new screenings and dose decisions use, parsed."""
     with call.authenticated() as work:
         version = reads.active_protocol_version(work.uow)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from cartrial.api.deps import JsonText, LoggedIn
+from cartrial.api.deps import JsonText, LoggedIn, Reading
 from cartrial.api.errors import WHOLE_INPUT
 from cartrial.api.schemas import (
     SCREENING_RECORD_REF,
@@ -20,7 +20,7 @@ from cartrial.eligibility.result import result_as_dict
 from cartrial.errors import FieldError, InputError
 from cartrial.services import reads
 from cartrial.services.reads import SubjectDetailView
-from cartrial.services.screening import ScreeningOutcome, correct_screening, screen_candidate, visible_subject
+from cartrial.services.screening import ScreeningOutcome, correct_screening, screen_candidate
 
 router = APIRouter(tags=["subjects"])
 
@@ -52,7 +52,7 @@ def _outcome(outcome: ScreeningOutcome) -> ScreeningOutcomeOut:
         }
     },
 )
-def screen(site_id: Annotated[SiteId, Path()], record: JsonText, call: LoggedIn) -> ScreeningOutcomeOut:
+async def screen(site_id: Annotated[SiteId, Path()], record: JsonText, call: LoggedIn) -> ScreeningOutcomeOut:
     """Screen a new candidate at a site under the active protocol. The body is the screening record
     (`cartrial schema screening-record`), stored exactly as sent with the eligibility result."""
     with call.authenticated() as work:
@@ -60,8 +60,8 @@ def screen(site_id: Annotated[SiteId, Path()], record: JsonText, call: LoggedIn)
 
 
 @router.get("/subjects", response_model=SubjectList)
-def subjects(
-    call: LoggedIn,
+async def subjects(
+    call: Reading,
     site_id: Annotated[SiteId | None, Query(description="only this site")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
@@ -73,10 +73,10 @@ def subjects(
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectDetailView)
-def subject(subject_id: SubjectId, call: LoggedIn) -> SubjectDetailView:
+async def subject(subject_id: SubjectId, call: Reading) -> SubjectDetailView:
     """A subject with every version of its screening (record as submitted, result, reason)."""
     with call.authenticated() as work:
-        return reads.subject_detail(work.uow, visible_subject(work.uow, work.principal, subject_id))
+        return reads.subject_detail(work.uow, work.principal, subject_id)
 
 
 @router.post(
@@ -84,7 +84,7 @@ def subject(subject_id: SubjectId, call: LoggedIn) -> SubjectDetailView:
     response_model=ScreeningOutcomeOut,
     status_code=201,
 )
-def correct(subject_id: SubjectId, body: ScreeningCorrection, call: LoggedIn) -> ScreeningOutcomeOut:
+async def correct(subject_id: SubjectId, body: ScreeningCorrection, call: LoggedIn) -> ScreeningOutcomeOut:
     """Screen a subject again from a corrected record: a new version with the reason; the old one stays."""
     # ASCII escapes keep any lone surrogate as text, for the record parser to refuse by name.
     record = json.dumps(body.record)
