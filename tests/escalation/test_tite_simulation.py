@@ -94,6 +94,9 @@ def replay(s: DesignSettings, u: np.ndarray, interval: float, poisson: bool) -> 
         ({"design": "tite-boin"}, 7.0, False),
         ({"design": "tite-boin", "n_earlystop": 6, "extra_safe": True}, 4.0, True),
         ({"design": "tite-boin", "max_pending_fraction": 1.0, "start_dose": 2}, 3.0, True),
+        ({"design": "tite-boin", "tite_method": "yuan2018"}, 7.0, False),
+        ({"design": "tite-boin", "tite_method": "yuan2018", "n_earlystop": 6, "extra_safe": True}, 4.0, True),
+        ({"design": "tite-boin", "tite_method": "yuan2018", "start_dose": 2, "target": 0.25}, 3.0, True),
     ],
 )
 def test_compiled_tite_loop_equals_the_pure_design(

@@ -36,7 +36,7 @@ from cartrial.escalation.designs.threeplusthree import (
     ThreePlusThreeSettings,
     select_three_plus_three_mtd,
 )
-from cartrial.escalation.designs.tite_boin import TiteBoin
+from cartrial.escalation.designs.tite_boin import TITE_METHODS, TiteBoin, TiteMethod
 from cartrial.escalation.designs.tpi import EPSILON_DEFAULT, make_equivalence_interval_design
 from cartrial.escalation.interface import Design, DoseOutcomes
 from cartrial.escalation.rules import (
@@ -102,6 +102,7 @@ class DesignSettings:
     c_e: float = BOIN12_C_E
     backfill: bool = False
     backfill_cap: int = BACKFILL_DEFAULT_CAP
+    tite_method: str = "lin-yuan2020"
 
 
 PARAMETER_TYPES: dict[str, type] = {
@@ -133,6 +134,7 @@ PARAMETER_TYPES: dict[str, type] = {
     "c_e": float,
     "backfill": bool,
     "backfill_cap": int,
+    "tite_method": str,
 }
 
 
@@ -232,6 +234,10 @@ def validate_settings(settings: DesignSettings) -> None:
         raise InputError.single("design", "model", f"must be empiric or logistic, got {settings.model!r}")
     if not settings.window_days > 0:
         raise InputError.single("design", "window_days", f"must be positive, got {settings.window_days}")
+    if settings.tite_method not in TITE_METHODS:
+        raise InputError.single(
+            "design", "tite_method", f"{settings.tite_method!r} is not one of {TITE_METHODS}"
+        )
     if not 0 <= settings.max_pending_fraction <= 1:
         raise InputError.single("design", "max_pending_fraction", "must lie in [0, 1]")
     if settings.design == "boin12" and settings.phi_e is None:
@@ -318,6 +324,7 @@ def build_design(settings: DesignSettings) -> Design:
     elif settings.design == "tite-boin":
         assert settings.target is not None  # validate_settings guarantees it
         calculate_validated_boin_lambdas(settings.target, settings.p_saf, settings.p_tox)
+        method: TiteMethod = "yuan2018" if settings.tite_method == "yuan2018" else "lin-yuan2020"
         core = TiteBoin(
             settings.n_doses,
             settings.start_dose,
@@ -325,13 +332,16 @@ def build_design(settings: DesignSettings) -> Design:
             settings.window_days,
             settings.p_saf,
             settings.p_tox,
+            method,
+            settings.max_pending_fraction,
         )
         eliminate = EliminateToxicDoses(
             core, settings.target, settings.cutoff_eli, settings.extra_safe, settings.offset
         )
-        design = SuspendWhenTooManyPending(
-            StopAtNAtDose(eliminate, settings.n_earlystop), settings.max_pending_fraction
-        )
+        design = StopAtNAtDose(eliminate, settings.n_earlystop)
+        if method == "lin-yuan2020":
+            # Yuan et al. 2018's core suspends by itself: its certain de-escalation passes the rule.
+            design = SuspendWhenTooManyPending(design, settings.max_pending_fraction)
     elif settings.design == "boin12":
         design = SuspendWhilePending(StopAtNAtDose(make_boin12(settings), settings.n_earlystop))
     elif settings.design in ("crm", "tite-crm"):

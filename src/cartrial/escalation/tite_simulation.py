@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from cartrial.errors import InputError
 from cartrial.escalation.configure import DesignSettings, build_design, make_crm, validate_settings
 from cartrial.escalation.designs.boin import calculate_boin_lambdas
+from cartrial.escalation.designs.tite_boin import IMPUTATION_PRIOR_SHARE, IMPUTATION_PRIOR_SIZE
 from cartrial.escalation.simulation import (
     TRIALS_PER_BLOCK,
     BoinRules,
@@ -275,13 +276,16 @@ def _simulate_tite_boin(
     rules: BoinRules,
     cap: int,
     max_fraction: float,
+    imputation: bool,
     selected: NDArray[np.int64],
     patients: NDArray[np.int64],
     dlts: NDArray[np.int64],
     duration: NDArray[np.float64],
 ) -> None:
-    """The TITE-BOIN stack of `build_design` in calendar time: effective sample size at the current
-    dose, elimination on completed patients, the cap, then the suspension rule."""
+    """The TITE-BOIN stack of `build_design` in calendar time. Lin & Yuan 2020: effective sample size
+    at the current dose, elimination on completed patients, the cap, then the suspension rule. With
+    `imputation` (Yuan et al. 2018): the certain de-escalation, the core's own suspension, the
+    imputed rate, then elimination (which turns a suspension into a de-escalation) and the cap."""
     n_trials, n_max, _ = u.shape
     k = p_true.shape[0]
     arrival = np.empty(n_max)
@@ -307,7 +311,7 @@ def _simulate_tite_boin(
                     complete[:] = 0
                     toxic[:] = 0
                     current = dose[j - 1]
-                    ess = 0.0
+                    stft = 0.0
                     waiting = 0
                     soonest = 1e300
                     for i in range(j):
@@ -318,16 +322,37 @@ def _simulate_tite_boin(
                         else:
                             if dose[i] == current:
                                 waiting += 1
-                                ess += min((now - arrival[i]) / window, 1.0)
+                                stft += min((now - arrival[i]) / window, 1.0)
                             soonest = min(soonest, arrival[i] + (tox_time[i] if tox[i] else window))
-                    ess += complete[current]
+                    done = complete[current]
+                    y = toxic[current]
+                    suspend = waiting > max_fraction * (waiting + done)
                     nxt = current
-                    if ess > 0:
-                        rate = toxic[current] / ess
-                        if rate <= lambda_e:
-                            nxt = min(current + 1, k - 1)
-                        elif rate >= lambda_d:
+                    if imputation:
+                        observed = y / (done + waiting)
+                        if waiting > 0 and observed >= lambda_d:
                             nxt = max(current - 1, 0)
+                            suspend = False
+                        elif not suspend:
+                            rate = observed
+                            if waiting > 0:
+                                pi = (y + IMPUTATION_PRIOR_SHARE * rules.target) / (
+                                    done + IMPUTATION_PRIOR_SIZE
+                                )
+                                rate = (y + pi / (1.0 - pi) * (waiting - stft)) / (done + waiting)
+                            if observed < rules.target:
+                                if rate <= lambda_e:
+                                    nxt = min(current + 1, k - 1)
+                            elif rate >= lambda_d:
+                                nxt = max(current - 1, 0)
+                    else:
+                        ess = done + stft
+                        if ess > 0:
+                            rate = y / ess
+                            if rate <= lambda_e:
+                                nxt = min(current + 1, k - 1)
+                            elif rate >= lambda_d:
+                                nxt = max(current - 1, 0)
                     lowest = k
                     n1 = complete[0]
                     if (
@@ -347,10 +372,12 @@ def _simulate_tite_boin(
                         unsafe = True
                         break
                     nxt = min(nxt, lowest - 1)
-                    if nxt == current and complete[current] >= cap:
+                    if imputation and nxt < current:
+                        suspend = False  # an elimination redirects the core's suspension
+                    if nxt == current and not (imputation and suspend) and done >= cap:
                         capped = True
                         break
-                    if waiting > max_fraction * (waiting + complete[current]):
+                    if suspend:
                         now = soonest
                         continue
                     d = nxt
@@ -409,6 +436,7 @@ def simulate_tite_trials(
             make_boin_rules(settings, n_patients),
             settings.n_earlystop,
             settings.max_pending_fraction,
+            settings.tite_method == "yuan2018",
             selected,
             patients,
             dlts,
