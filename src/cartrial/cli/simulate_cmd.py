@@ -1,10 +1,15 @@
-"""`cartrial simulate`: operating characteristics of one scenario or of a scenario grid."""
+"""`cartrial simulate`: operating characteristics of one scenario or of a scenario grid.
+
+Both run through `cartrial.escalation.run_cell.simulate_cell`, which picks the design's simulator; a
+grid's cells may be fanned out over a Dask cluster (`--scheduler ADDR`), each cell with its own seed,
+so the numbers are those of the in-process run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import typer
 from rich.table import Table
@@ -18,133 +23,200 @@ from cartrial.cli.design_flags import (
     with_design_flags,
 )
 from cartrial.cli.protocol_cmd import load_protocol_option
-from cartrial.errors import InputError
+from cartrial.errors import FieldError, InputError
 
 # The engine imports numba and scipy; it is imported inside each command so `cartrial --help` stays fast.
 if TYPE_CHECKING:
-    from cartrial.escalation import DesignSettings
-    from cartrial.escalation.simulation import OperatingCharacteristics
+    from cartrial.escalation.grid import GridCell
+    from cartrial.escalation.run_cell import CellResult, Scenario
+
+# One grid cell's result, or its bad input as (source, errors).
+CellOutcome: TypeAlias = "CellResult | tuple[str, tuple[FieldError, ...]]"
+
+# Column headings of the per-dose series (run_cell.CELL_SERIES) and the scalars' sentences.
+_SERIES_HEADINGS = {
+    "selection_pct": "% selected",
+    "escalation_patients": "escalation",
+    "backfill_patients": "backfill",
+    "patients": "mean patients",
+    "dlts": "mean DLTs",
+    "responses": "mean responses",
+}
+_SCALAR_WORDS = {
+    "stop_pct": "stopped early (no dose selected): {:.1f}%",
+    "mean_n": "mean sample size {:.2f}",
+    "mean_backfill_n": "of which backfill {:.2f}",
+    "mean_duration_days": "mean trial duration {:.1f} days",
+}
 
 
-def _plot(
-    path: Path,
-    true_tox: tuple[float, ...],
-    target: float | None,
-    selection: tuple[float, ...],
-    patients: tuple[float, ...],
-) -> None:
+def _plot(path: Path, scenario: Scenario, target: float | None, result: CellResult, selected_as: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    doses = list(range(1, len(true_tox) + 1))
+    doses = list(range(1, len(scenario.true_tox) + 1))
     fig, (left, middle, right) = plt.subplots(1, 3, figsize=(12, 3.5))
-    left.plot(doses, true_tox, marker="o")
+    left.plot(doses, scenario.true_tox, marker="o", label="DLT")
+    if scenario.true_efficacy is not None:
+        left.plot(doses, scenario.true_efficacy, marker="s", label="response")
     if target is not None:
         left.axhline(target, linestyle="--", color="grey", label=f"target {target:g}")
-        left.legend()
-    left.set(title="true DLT probability", xlabel="dose level", xticks=doses)
-    middle.bar(doses, selection)
-    middle.set(title="% selected as MTD", xlabel="dose level", xticks=doses)
-    right.bar(doses, patients)
+    left.legend()
+    left.set(title="true probability", xlabel="dose level", xticks=doses)
+    middle.bar(doses, result.selection_pct)
+    middle.set(title=f"% selected as {selected_as}", xlabel="dose level", xticks=doses)
+    right.bar(doses, result.patients)
     right.set(title="mean patients treated", xlabel="dose level", xticks=doses)
+    fig.suptitle(scenario.name)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
 
 
-def _oc_json(oc: OperatingCharacteristics) -> dict[str, Any]:
-    return {
-        "selection_pct": list(oc.selection_pct),
-        "patients": list(oc.patients),
-        "dlts": list(oc.dlts),
-        "stop_pct": oc.stop_pct,
-        "mean_n": oc.mean_n,
-    }
+def _selected_as(design: str) -> str:
+    return "OBD" if design == "boin12" else "MTD"
 
 
-def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None) -> None:
-    """Every cell of a scenario grid, with a progress bar on stderr; JSON, CSV or a table."""
-    import csv
+def cell_outcome(cell: GridCell) -> CellOutcome:
+    """One grid cell's result, or its bad input as (source, errors): run in-process or on a Dask
+    worker, whence an InputError would not come back (its constructor does not survive pickling)."""
+    from cartrial.escalation.grid import simulate_grid_cell
 
+    try:
+        return simulate_grid_cell(cell)
+    except InputError as exc:
+        return (exc.source, exc.errors)
+
+
+def _run_on_cluster(
+    cells: Sequence[GridCell], address: str, advance: Callable[[], None]
+) -> list[CellOutcome]:
+    """Every cell on the Dask cluster at `address`, results in the cells' order."""
+    from distributed import Client, as_completed
+
+    try:
+        client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError.single(
+            "--scheduler", "scheduler", f"cannot reach a Dask scheduler at {address}: {exc}"
+        ) from exc
+    with client:
+        futures = client.map(cell_outcome, list(cells), pure=False)
+        for _ in as_completed(futures):  # type: ignore[no-untyped-call]
+            advance()
+        gathered = client.gather(futures)  # type: ignore[no-untyped-call]
+    return list(gathered)
+
+
+def _run_cells(cells: Sequence[GridCell], scheduler: str | None) -> list[CellResult]:
+    """Every cell, in-process or on a cluster, with a progress bar on stderr; the first bad cell's
+    input is raised."""
     from rich.progress import Progress
 
+    with Progress(console=stderr, transient=True) as progress:
+        task = progress.add_task("simulating", total=len(cells))
+        if scheduler is None:
+            outcomes = []
+            for cell in cells:
+                outcomes.append(cell_outcome(cell))
+                if isinstance(outcomes[-1], tuple):
+                    break
+                progress.advance(task)
+        else:
+            outcomes = _run_on_cluster(cells, scheduler, lambda: progress.advance(task))
+    results = []
+    for outcome in outcomes:
+        if isinstance(outcome, tuple):
+            raise InputError(*outcome)
+        results.append(outcome)
+    return results
+
+
+def _grid_rows(cells: Sequence[GridCell], results: Sequence[CellResult]) -> list[dict[str, Any]]:
+    rows = []
+    for cell, result in zip(cells, results, strict=True):
+        truth: dict[str, Any] = {"true": list(cell.scenario.true_tox)}
+        if cell.scenario.true_efficacy is not None:
+            truth["efficacy"] = list(cell.scenario.true_efficacy)
+        rows.append({"design": cell.label, "scenario": cell.scenario.name, **truth, **result.as_json()})
+    return rows
+
+
+def _write_grid_csv(path: Path, cells: Sequence[GridCell], results: Sequence[CellResult]) -> None:
+    """One row per cell and dose; columns a design lacks are left empty."""
+    import csv
+
+    from cartrial.escalation.run_cell import CELL_SCALARS, CELL_SERIES
+
+    series = [name for name in CELL_SERIES if any(name in r.per_dose() for r in results)]
+    scalars = [name for name in CELL_SCALARS if any(name in r.scalars() for r in results)]
+    efficacy = any(c.scenario.true_efficacy is not None for c in cells)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["design", "scenario", "dose", "true", *(["efficacy"] if efficacy else []), *series, *scalars]
+        )
+        for cell, result in zip(cells, results, strict=True):
+            per_dose, values = result.per_dose(), result.scalars()
+            for k, p in enumerate(cell.scenario.true_tox):
+                eff = cell.scenario.true_efficacy
+                writer.writerow(
+                    [
+                        cell.label,
+                        cell.scenario.name,
+                        k + 1,
+                        p,
+                        *([("" if eff is None else eff[k])] if efficacy else []),
+                        *(per_dose[name][k] if name in per_dose else "" for name in series),
+                        *(values.get(name, "") for name in scalars),
+                    ]
+                )
+
+
+def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None, scheduler: str | None) -> None:
+    """Every cell of a scenario grid; JSON, CSV or a table."""
     from cartrial.escalation.grid import parse_grid
-    from cartrial.escalation.simulation import simulate_operating_characteristics
 
     try:
         cells = parse_grid(read_text(grid), str(grid))
-        rows = []
-        with Progress(console=stderr, transient=True) as progress:
-            task = progress.add_task("simulating", total=len(cells))
-            for cell in cells:
-                oc = simulate_operating_characteristics(
-                    cell.settings, cell.true_tox, cell.cohorts, cell.trials, cell.seed
-                )
-                rows.append(
-                    {
-                        "design": cell.label,
-                        "scenario": cell.scenario,
-                        "true": list(cell.true_tox),
-                        **_oc_json(oc),
-                    }
-                )
-                progress.advance(task)
+        results = _run_cells(cells, scheduler)
     except InputError as exc:
         fail_bad_input(exc)
     if csv_file is not None:
-        with csv_file.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(
-                [
-                    "design",
-                    "scenario",
-                    "dose",
-                    "true",
-                    "selection_pct",
-                    "patients",
-                    "dlts",
-                    "stop_pct",
-                    "mean_n",
-                ]
-            )
-            for row in rows:
-                for k, p in enumerate(row["true"]):
-                    writer.writerow(
-                        [
-                            row["design"],
-                            row["scenario"],
-                            k + 1,
-                            p,
-                            row["selection_pct"][k],
-                            row["patients"][k],
-                            row["dlts"][k],
-                            row["stop_pct"],
-                            row["mean_n"],
-                        ]
-                    )
+        _write_grid_csv(csv_file, cells, results)
     if as_json:
-        print_json(rows)
+        print_json(_grid_rows(cells, results))
         return
-    shown = Table(title=f"{grid}: {len(rows)} cells")
-    for column in (
-        "design",
-        "scenario",
-        "% selected per dose",
-        "mean patients per dose",
-        "% stopped",
-        "mean n",
-    ):
-        shown.add_column(column)
-    for row in rows:
+    shown = Table(
+        title=f"{grid}: {len(cells)} cells", caption="per-dose columns: dose 1 at the top of each cell"
+    )
+    extra = {
+        name: heading
+        for name, heading in (("backfill_patients", "backfill"), ("responses", "responses"))
+        if any(name in r.per_dose() for r in results)
+    }
+    duration = any(r.mean_duration_days is not None for r in results)
+    for column in ("design", "scenario"):
+        shown.add_column(column, overflow="fold")
+    for column in ("% selected", "mean patients", *extra.values(), "% stopped", "mean n"):
+        shown.add_column(column, justify="right")
+    if duration:
+        shown.add_column("mean days", justify="right")
+    for cell, result in zip(cells, results, strict=True):
+        per_dose = result.per_dose()
         shown.add_row(
-            row["design"],
-            row["scenario"],
-            " ".join(f"{x:.1f}" for x in row["selection_pct"]),
-            " ".join(f"{x:.1f}" for x in row["patients"]),
-            f"{row['stop_pct']:.1f}",
-            f"{row['mean_n']:.1f}",
+            cell.label,
+            cell.scenario.name,
+            *("\n".join(f"{x:.1f}" for x in per_dose[name]) for name in ("selection_pct", "patients")),
+            *("\n".join(f"{x:.1f}" for x in per_dose[name]) if name in per_dose else "" for name in extra),
+            f"{result.stop_pct:.1f}",
+            f"{result.mean_n:.1f}",
+            *(
+                [f"{result.mean_duration_days:.1f}" if result.mean_duration_days is not None else ""]
+                * duration
+            ),
         )
     stdout.print(shown)
 
@@ -164,15 +236,19 @@ def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None) -> None:
     "model",
     "prior_var",
     "intercept",
+    "phi_e",
     "backfill",
     "backfill_cap",
     "protocol_version",
     "protocol_file",
 )
 def simulate(
-    grid: Path | None = typer.Argument(None, help="GRID.toml: designs x scenarios (see docs/escalation.md)"),
+    grid: Path | None = typer.Argument(None, help="GRID.toml: designs x scenarios (see docs/simulation.md)"),
     true: str | None = typer.Option(
         None, "--true", help="true DLT probability per dose, e.g. 0.05,0.10,0.20,0.30"
+    ),
+    true_efficacy: str | None = typer.Option(
+        None, "--true-efficacy", help="boin12: true response probability per dose, e.g. 0.2,0.4,0.5,0.5"
     ),
     cohorts: int = typer.Option(10, "--cohorts", help="number of cohorts (ncohort)"),
     trials: int = typer.Option(10000, "--trials", help="number of simulated trials"),
@@ -185,32 +261,38 @@ def simulate(
     plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
     csv_file: Path | None = typer.Option(None, "--csv", help="with GRID.toml: also write the cells as CSV"),
     accrual_days: float | None = typer.Option(
-        None, "--accrual-days", help="tite-crm: mean days between patients' arrivals"
+        None, "--accrual-days", help="tite-crm, tite-boin: mean days between patients' arrivals"
     ),
-    accrual: str = typer.Option("fixed", "--accrual", help="tite-crm: fixed or poisson arrivals"),
+    accrual: str = typer.Option("fixed", "--accrual", help="tite-crm, tite-boin: fixed or poisson arrivals"),
     backfill_size: int | None = typer.Option(
         None,
         "--backfill-size",
         help="BF-BOIN: backfill patients treated per escalation cohort (default: the cohort size)",
     ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="with GRID.toml: run the cells on the Dask scheduler at ADDR"
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Operating characteristics of one scenario (flags, as R's get.oc) or of a GRID.toml (seeded).
 
-    tite-crm is simulated in calendar time, one patient at a time, for cohorts x cohort size patients,
-    and also reports the mean trial duration in days. With --backfill (BF-BOIN), each escalation
-    cohort comes with a backfill cohort at the highest dose open to backfill; patients are reported
-    per dose as escalation, backfill and total.
+    tite-crm and tite-boin are simulated in calendar time, one patient at a time, for cohorts x
+    cohort size patients, and also report the mean trial duration in days. With --backfill (BF-BOIN),
+    each escalation cohort comes with a backfill cohort at the highest dose open to backfill; patients
+    are reported per dose as escalation, backfill and total. boin12 takes --true-efficacy too, selects
+    the optimal biological dose and reports mean responses per dose.
     """
     from dataclasses import replace
 
     from cartrial.escalation import override_settings, settings_from_protocol
-    from cartrial.escalation.simulation import simulate_operating_characteristics
+    from cartrial.escalation.run_cell import RunSettings, Scenario, check_accrual, simulate_cell
 
     if grid is not None:
-        _simulate_grid(grid, as_json, csv_file)
+        _simulate_grid(grid, as_json, csv_file, scheduler)
         return
     try:
+        if scheduler is not None:
+            raise InputError.single("--scheduler", "scheduler", "fans out the cells of a GRID.toml only")
         if true is None:
             raise InputError.single("--true", "true", "give the true DLT probabilities, or a GRID.toml")
         true_tox = parse_rates(true, "--true")
@@ -219,114 +301,41 @@ def simulate(
         settings = override_settings(
             base, {**overrides_from_flags(flags), "start_dose": start_dose, "max_n": None}
         )
-        duration: float | None = None
-        if backfill_size is not None and not settings.backfill:
-            raise InputError.single(
-                "--backfill-size", "backfill_size", "applies only with --backfill (BF-BOIN)"
-            )
-        if settings.backfill:
-            _simulate_backfill(settings, true_tox, cohorts, backfill_size, trials, seed, plot, as_json)
-            return
-        if settings.design in ("tite-crm", "tite-boin"):
-            from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
-
-            if accrual_days is None:
-                raise InputError.single(
-                    "--accrual-days", "accrual_days", "tite-crm simulation needs the accrual rate"
-                )
-            if accrual not in ("fixed", "poisson"):
-                raise InputError.single("--accrual", "accrual", f"must be fixed or poisson, got {accrual!r}")
-            n_patients = cohorts * settings.cohort_size
-            tite = simulate_tite_operating_characteristics(
-                settings,
-                true_tox,
-                n_patients,
-                accrual_days,
-                "poisson" if accrual == "poisson" else "fixed",
-                trials,
-                seed,
-            )
-            oc, duration = tite.characteristics, tite.mean_duration_days
-        else:
-            oc = simulate_operating_characteristics(settings, true_tox, cohorts, trials, seed)
+        if true_efficacy is not None and settings.design != "boin12":
+            raise InputError.single("--true-efficacy", "true_efficacy", "is read by boin12 only")
+        efficacy = None if true_efficacy is None else parse_rates(true_efficacy, "--true-efficacy")
+        scenario = Scenario("simulated scenario", true_tox, efficacy)
+        run = RunSettings(
+            cohorts, trials, seed, accrual_days, check_accrual(accrual, "--accrual"), backfill_size
+        )
+        result = simulate_cell(settings, scenario, run)
     except InputError as exc:
         fail_bad_input(exc)
     if plot is not None:
         check_plot_file(plot)
-        _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
+        _plot(plot, scenario, settings.target, result, _selected_as(settings.design))
     if as_json:
-        print_json(_oc_json(oc) if duration is None else {**_oc_json(oc), "mean_duration_days": duration})
+        print_json(result.as_json())
         return
-    shown = Table(title=f"{settings.design}: {trials} simulated trials, seed {seed}")
-    for column in ("dose", "true DLT prob", "% selected", "mean patients", "mean DLTs"):
+    kind = f"{settings.design} with backfill cohorts (BF-BOIN)" if settings.backfill else settings.design
+    shown = Table(title=f"{kind}: {trials} simulated trials, seed {seed}")
+    per_dose = result.per_dose()
+    headings = [_SERIES_HEADINGS[name] for name in per_dose]
+    headings[0] = f"% selected as {_selected_as(settings.design)}"
+    truth = {"true DLT prob": true_tox, **({"true response prob": efficacy} if efficacy is not None else {})}
+    for column in ("dose", *truth, *headings):
         shown.add_column(column, justify="right")
-    for k, p in enumerate(true_tox):
-        shown.add_row(
-            str(k + 1), f"{p:g}", f"{oc.selection_pct[k]:.1f}", f"{oc.patients[k]:.2f}", f"{oc.dlts[k]:.2f}"
-        )
-    stdout.print(shown)
-    stdout.print(f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f}")
-    if duration is not None:
-        stdout.print(f"mean trial duration: {duration:.1f} days")
-
-
-def _simulate_backfill(
-    settings: DesignSettings,
-    true_tox: tuple[float, ...],
-    cohorts: int,
-    backfill_size: int | None,
-    trials: int,
-    seed: int,
-    plot: Path | None,
-    as_json: bool,
-) -> None:
-    """BF-BOIN operating characteristics: patients per dose as escalation, backfill and total."""
-    from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
-
-    size = settings.cohort_size if backfill_size is None else backfill_size
-    try:
-        oc = simulate_backfill_operating_characteristics(settings, true_tox, cohorts, size, trials, seed)
-    except InputError as exc:
-        fail_bad_input(exc)
-    if plot is not None:
-        check_plot_file(plot)
-        _plot(plot, true_tox, settings.target, oc.selection_pct, oc.patients)
-    if as_json:
-        print_json(
-            {
-                "selection_pct": list(oc.selection_pct),
-                "escalation_patients": list(oc.escalation_patients),
-                "backfill_patients": list(oc.backfill_patients),
-                "patients": list(oc.patients),
-                "dlts": list(oc.dlts),
-                "stop_pct": oc.stop_pct,
-                "mean_n": oc.mean_n,
-                "mean_backfill_n": oc.mean_backfill_n,
-            }
-        )
-        return
-    shown = Table(
-        title=f"BF-BOIN: {trials} simulated trials, seed {seed}, backfill cohorts of up to {size} "
-        f"(cap {settings.backfill_cap} per dose)"
-    )
-    columns = ("dose", "true DLT prob", "% selected", "escalation", "backfill", "mean patients", "mean DLTs")
-    for column in columns:
-        shown.add_column(column, justify="right")
-    for k, p in enumerate(true_tox):
+    for k in range(len(true_tox)):
         shown.add_row(
             str(k + 1),
-            f"{p:g}",
-            f"{oc.selection_pct[k]:.1f}",
-            f"{oc.escalation_patients[k]:.2f}",
-            f"{oc.backfill_patients[k]:.2f}",
-            f"{oc.patients[k]:.2f}",
-            f"{oc.dlts[k]:.2f}",
+            *(f"{values[k]:g}" for values in truth.values()),
+            *(
+                f"{values[k]:.1f}" if name == "selection_pct" else f"{values[k]:.2f}"
+                for name, values in per_dose.items()
+            ),
         )
     stdout.print(shown)
-    stdout.print(
-        f"stopped early (no dose selected): {oc.stop_pct:.1f}%; mean sample size {oc.mean_n:.2f} "
-        f"(backfill {oc.mean_backfill_n:.2f})"
-    )
+    stdout.print("; ".join(_SCALAR_WORDS[name].format(value) for name, value in result.scalars().items()))
 
 
 def register(app: typer.Typer) -> None:
