@@ -11,6 +11,7 @@ import time
 
 from cartrial.escalation import DesignSettings
 from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
+from cartrial.escalation.boin12_simulation import simulate_boin12_operating_characteristics
 from cartrial.escalation.simulation import simulate_operating_characteristics
 from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
 
@@ -66,6 +67,19 @@ def measure_backfill(trials: int) -> float:
     return trials / (time.perf_counter() - start)
 
 
+# Lin et al. 2020's worked settings (phi_T 0.35, phi_E 0.25, cap 12 at a dose), efficacy rising then flat.
+BOIN12 = DesignSettings(design="boin12", n_doses=4, start_dose=1, target=0.35, phi_e=0.25, n_earlystop=12)
+TRUE_EFFICACY = (0.20, 0.40, 0.50, 0.50)
+
+
+def measure_boin12(trials: int) -> float:
+    """BOIN12: 10 cohorts of 3, toxicity and efficacy per patient."""
+    simulate_boin12_operating_characteristics(BOIN12, TRUE_TOX, TRUE_EFFICACY, 10, 1000, seed=1)
+    start = time.perf_counter()
+    simulate_boin12_operating_characteristics(BOIN12, TRUE_TOX, TRUE_EFFICACY, 10, trials, seed=6)
+    return trials / (time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=1_000_000)
@@ -84,6 +98,9 @@ def main() -> None:
     print(
         f"{'bf-boin':16s} {rate:12,.0f} trials/s  ({args.trials:,} trials, 10 cohorts of 3 + backfill of 3)"
     )
+    trials = max(args.trials // 2, 1000)
+    rate = measure_boin12(trials)
+    print(f"{'boin12':16s} {rate:12,.0f} trials/s  ({trials:,} trials, 10 cohorts of 3, cap 12 at a dose)")
 
 
 if __name__ == "__main__":

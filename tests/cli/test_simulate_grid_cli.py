@@ -198,3 +198,15 @@ def test_unreachable_scheduler_is_bad_input(tmp_path: Path) -> None:
     grid.write_text(GRID)
     result = runner.invoke(app, ["simulate", str(grid), "--scheduler", "nowhere://scheduler"])
     assert result.exit_code == 2 and "scheduler" in result.stderr
+
+
+def test_grid_plot_draws_one_figure_per_scenario(tmp_path: Path) -> None:
+    grid = tmp_path / "grid.toml"
+    grid.write_text(GRID.replace("trials = 200", "trials = 20"))
+    result = runner.invoke(app, ["simulate", str(grid), "--json", "--plot", str(tmp_path / "oc.png")])
+    assert result.exit_code == 0, result.output
+    drawn = sorted(p.name for p in tmp_path.glob("oc-*.png"))
+    assert drawn == ["oc-1-rising.png", "oc-2-toxic.png"]
+    assert (tmp_path / drawn[0]).read_bytes().startswith(b"\x89PNG")
+    nowhere = runner.invoke(app, ["simulate", str(grid), "--plot", str(tmp_path / "no" / "oc.png")])
+    assert nowhere.exit_code == 2 and "plot" in nowhere.stderr

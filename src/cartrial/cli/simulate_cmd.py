@@ -75,6 +75,51 @@ def _plot(path: Path, scenario: Scenario, target: float | None, result: CellResu
     plt.close(fig)
 
 
+def _plot_grid(path: Path, cells: Sequence[GridCell], results: Sequence[CellResult]) -> list[Path]:
+    """One figure per scenario, `<stem>-<k>-<name><suffix>` beside `path`: the true curves with each
+    design's target, and per design side by side the % selected and mean patients per dose."""
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by_scenario: dict[str, list[tuple[GridCell, CellResult]]] = {}
+    for cell, result in zip(cells, results, strict=True):
+        by_scenario.setdefault(cell.scenario.name, []).append((cell, result))
+    written = []
+    for k, (name, members) in enumerate(by_scenario.items(), start=1):
+        scenario = members[0][0].scenario
+        doses = list(range(1, len(scenario.true_tox) + 1))
+        width = 0.8 / len(members)
+        fig, (left, middle, right) = plt.subplots(1, 3, figsize=(14, 4))
+        left.plot(doses, scenario.true_tox, marker="o", label="DLT")
+        if scenario.true_efficacy is not None:
+            left.plot(doses, scenario.true_efficacy, marker="s", label="response")
+        for target in sorted({c.settings.target for c, _ in members if c.settings.target is not None}):
+            left.axhline(target, linestyle="--", color="grey", linewidth=0.8)
+        left.legend()
+        left.set(title="true probability (dashed: targets)", xlabel="dose level", xticks=doses)
+        for j, (cell, result) in enumerate(members):
+            at = [d - 0.4 + width * (j + 0.5) for d in doses]
+            middle.bar(at, result.selection_pct, width, label=cell.label)
+            right.bar(at, result.patients, width, label=cell.label)
+        middle.set(title="% selected (MTD; OBD for boin12)", xlabel="dose level", xticks=doses)
+        right.set(title="mean patients treated", xlabel="dose level", xticks=doses)
+        right.legend(fontsize="small")
+        fig.suptitle(name)
+        fig.tight_layout()
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
+        target_path = path.with_name(
+            f"{path.stem}-{k}-{slug}{path.suffix}" if slug else f"{path.stem}-{k}{path.suffix}"
+        )
+        fig.savefig(target_path)
+        plt.close(fig)
+        written.append(target_path)
+    return written
+
+
 def _selected_as(design: str) -> str:
     return "OBD" if design == "boin12" else "MTD"
 
@@ -175,10 +220,16 @@ def _write_grid_csv(path: Path, cells: Sequence[GridCell], results: Sequence[Cel
                 )
 
 
-def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None, scheduler: str | None) -> None:
-    """Every cell of a scenario grid; JSON, CSV or a table."""
+def _simulate_grid(
+    grid: Path, as_json: bool, csv_file: Path | None, scheduler: str | None, plot: Path | None
+) -> None:
+    """Every cell of a scenario grid; JSON, CSV or a table, and a figure per scenario."""
     from cartrial.escalation.grid import parse_grid
 
+    if plot is not None:
+        check_plot_file(plot)
+        if not plot.parent.is_dir():
+            fail_bad_input(InputError.single("--plot", "plot", f"no such directory: {plot.parent}"))
     try:
         cells = parse_grid(read_text(grid), str(grid))
         results = _run_cells(cells, scheduler)
@@ -186,6 +237,9 @@ def _simulate_grid(grid: Path, as_json: bool, csv_file: Path | None, scheduler: 
         fail_bad_input(exc)
     if csv_file is not None:
         _write_grid_csv(csv_file, cells, results)
+    if plot is not None:
+        written = _plot_grid(plot, cells, results)
+        stderr.print("figures: " + ", ".join(str(p) for p in written), highlight=False)
     if as_json:
         print_json(_grid_rows(cells, results))
         return
@@ -258,7 +312,11 @@ def simulate(
     ),
     *,
     flags: Mapping[str, Any],
-    plot: Path | None = typer.Option(None, "--plot", help="draw the scenario to FILE.png or FILE.svg"),
+    plot: Path | None = typer.Option(
+        None,
+        "--plot",
+        help="draw the scenario to FILE.png or FILE.svg (with GRID.toml: FILE-k-name.png per scenario)",
+    ),
     csv_file: Path | None = typer.Option(None, "--csv", help="with GRID.toml: also write the cells as CSV"),
     accrual_days: float | None = typer.Option(
         None, "--accrual-days", help="tite-crm, tite-boin: mean days between patients' arrivals"
@@ -288,7 +346,7 @@ def simulate(
     from cartrial.escalation.run_cell import RunSettings, Scenario, check_accrual, simulate_cell
 
     if grid is not None:
-        _simulate_grid(grid, as_json, csv_file, scheduler)
+        _simulate_grid(grid, as_json, csv_file, scheduler, plot)
         return
     try:
         if scheduler is not None:

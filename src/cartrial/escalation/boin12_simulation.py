@@ -3,16 +3,17 @@
 The random input of a trial is one uniform per cohort, as for the other cohort designs
 (`simulation.draw_cohort_uniforms`): the cohort's joint outcome (DLTs, responses, patients with both)
 is the quantile of that uniform over every outcome a cohort can have, in the order of
-`enumerate_cohort_outcomes` (by DLTs first, so the DLT count is the binomial quantile the toxicity-only
-designs draw from the same uniform). Toxicity and efficacy are drawn independently per patient, as in
-R escalation's `PatientSample` and the BOIN12 simulation code published in R phase12designs
-(`oc_boin12`); docs/simulation.md gives the reading.
+`enumerate_cohort_outcomes` (by DLTs first, so the DLT count is, up to rounding, the binomial quantile
+the toxicity-only designs draw from the same uniform). Toxicity and efficacy are drawn independently
+per patient, as in R escalation's `PatientSample` and the BOIN12 simulation code published in R
+phase12designs (`oc_boin12`); docs/simulation.md gives the reading.
 
 The compiled loop follows `designs/boin12.py` (R escalation's `boin12_next_dose` and
 `select_boin12_obd`) stacked as `build_design` stacks it (the n-at-dose cap of `StopAtNAtDose`); its
 posterior probabilities are scipy's own incomplete beta functions (`cython_special.betainc`/
 `betaincc`, bit-identical to `scipy.stats.beta.cdf`/`sf`), so the loop replays through the pure design
-on the same uniforms exactly (tests/escalation/test_boin12_simulation.py).
+on the same uniforms exactly (tests/escalation/test_boin12_simulation.py). Each is evaluated once per
+scenario: the admissibility halves tabulated by count, the desirability memoised by a dose's counts.
 """
 
 from __future__ import annotations
@@ -135,11 +136,17 @@ def _desirability(n: int, t: int, e: int, b: int, rules: Boin12KernelRules, memo
 
 
 @numba.njit(cache=True)
-def _admissible(n: int, t: int, e: int, rules: Boin12KernelRules) -> bool:
-    """Boin12.is_admissible: not too toxic and not futile under Beta(1, 1) priors."""
-    too_toxic = _betaincc(BOIN12_PRIOR + t, BOIN12_PRIOR + n - t, rules.phi_t) >= rules.c_t
-    futile = _betainc(BOIN12_PRIOR + e, BOIN12_PRIOR + n - e, rules.phi_e) >= rules.c_e
-    return not (too_toxic or futile)
+def _tabulate_admissibility(rules: Boin12KernelRules) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Boin12.is_admissible's two halves for every count up to n_max under Beta(1, 1) priors:
+    too_toxic[n, DLTs] and futile[n, responses]."""
+    side = rules.n_max + 1
+    too_toxic = np.zeros((side, side), dtype=np.bool_)
+    futile = np.zeros((side, side), dtype=np.bool_)
+    for n in range(side):
+        for k in range(n + 1):
+            too_toxic[n, k] = _betaincc(BOIN12_PRIOR + k, BOIN12_PRIOR + n - k, rules.phi_t) >= rules.c_t
+            futile[n, k] = _betainc(BOIN12_PRIOR + k, BOIN12_PRIOR + n - k, rules.phi_e) >= rules.c_e
+    return too_toxic, futile
 
 
 @numba.njit(cache=True)
@@ -235,7 +242,8 @@ def _simulate_boin12(
     both = np.zeros(ndose, dtype=np.int64)
     admissible = np.empty(ndose, dtype=np.bool_)
     score = np.empty(ndose)
-    untried_admissible = _admissible(0, 0, 0, rules)
+    too_toxic, futile = _tabulate_admissibility(rules)
+    untried_admissible = not (too_toxic[0, 0] or futile[0, 0])
     untried_score = _desirability(0, 0, 0, 0, rules, memo)
     rates = np.empty(ndose)
     weight = np.empty(ndose)
@@ -259,7 +267,7 @@ def _simulate_boin12(
             e[d] += outcomes[k, 1]
             both[d] += outcomes[k, 2]
             n[d] += cohort_size
-            admissible[d] = _admissible(n[d], y[d], e[d], rules)
+            admissible[d] = not (too_toxic[n[d], y[d]] or futile[n[d], e[d]])
             score[d] = _desirability(n[d], y[d], e[d], both[d], rules, memo)
             if i == n_cohorts - 1:
                 break
