@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
@@ -20,6 +20,8 @@ from cartrial.services.access import Principal
 from cartrial.services.accounts import principal_from_token
 from cartrial.services.errors import UnauthenticatedError
 from cartrial.services.unit_of_work import UnitOfWork
+
+T = TypeVar("T")
 
 SESSION_COOKIE = "cartrial_session"
 # A screening record is a few kilobytes; a megabyte is not a record.
@@ -37,14 +39,16 @@ class ApiSettings:
 
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
-    # Requests wait here, in order and without holding a worker thread, for their turn at the database.
+    # Writers wait here, in order and without holding a worker thread, for their turn at the database.
     turn: AbstractAsyncContextManager[object] = field(default_factory=nullcontext)
 
 
 def settings_for(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> ApiSettings:
-    """SQLite runs one transaction at a time (each is BEGIN IMMEDIATE): one turn, rather than its busy
-    handler's polling with growing sleeps, which lets late-comers overtake. PostgreSQL: as many turns as
-    the engine's pool has connections, rather than dozens of threads contending for them and the GIL."""
+    """SQLite runs one writing transaction at a time (each is BEGIN IMMEDIATE): one turn, rather than its
+    busy handler's polling with growing sleeps, which lets late-comers overtake. PostgreSQL: as many
+    turns as the engine's pool has connections, rather than dozens of threads contending for them and
+    the GIL. Readers take no turn: a read-only transaction never waits for a writer (SQLite in WAL mode
+    reads the last committed state; PostgreSQL takes no row locks)."""
     bind = sessions.kw.get("bind")
     turn: AbstractAsyncContextManager[object] = nullcontext()
     if isinstance(bind, Engine) and bind.dialect.name == "sqlite":
@@ -94,6 +98,17 @@ class Call:
         with self.transaction() as uow:
             yield Work(uow, self.now, principal_from_token(uow, self.token, self.now), self.token)
 
+    def run(self, action: Callable[[Work], T]) -> T:
+        """`action` in the request's transaction as the caller, committed when it returns.
+
+        Run by the endpoint in the event loop itself: a transaction is a few statements of microseconds
+        (SQLite) or a local round trip each (PostgreSQL), less than the two hops to a worker thread and
+        back that a synchronous endpoint costs per request, and one process runs Python one thread at a
+        time anyway. Endpoints whose work is long (a password hash, the whole audit chain) are
+        synchronous instead and open their transaction in their worker thread."""
+        with self.authenticated() as work:
+            return action(work)
+
 
 NOT_LOGGED_IN = "log in first: send the bearer token or the session cookie"
 
@@ -127,8 +142,7 @@ async def _logged_in(request: Request, token: Annotated[str, Depends(_token)]) -
 
 
 async def _reading(request: Request, token: Annotated[str, Depends(_token)]) -> Call:
-    """A read takes no turn: its transaction is read-only, which neither database makes wait for a
-    writer (SQLite in WAL mode reads the last committed state; PostgreSQL takes no row locks)."""
+    """A read-only transaction, without a turn (`settings_for`)."""
     settings = _settings(request)
     return Call(settings, settings.clock(), token, read_only=True)
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, func, select
 
 from cartrial.services.access import Permission, Principal, require, require_readable_subject
+from cartrial.services.clinical import current_documents
 from cartrial.services.protocols import current_protocol_ref
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.models import (
@@ -206,6 +207,7 @@ _SCREENINGS_OF = (
     .where(Screening.subject_id == bindparam("subject_id"))
     .order_by(Screening.version)
 )
+_SUBJECT_SITE = select(Subject.site_id).where(Subject.id == bindparam("subject_id"))
 _SUBJECT = select(
     Subject.site_id, Subject.screening_id, Subject.status, Subject.protocol_ref, Subject.created_at
 ).where(Subject.id == bindparam("subject_id"))
@@ -229,6 +231,12 @@ def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersio
     ]
 
 
+def require_readable(uow: UnitOfWork, principal: Principal, subject_id: int) -> None:
+    """NotFoundError unless the subject exists and this user may read it."""
+    site_id = uow.session.execute(_SUBJECT_SITE, {"subject_id": subject_id}).scalar_one_or_none()
+    require_readable_subject(principal, subject_id, site_id)
+
+
 def subject_detail(uow: UnitOfWork, principal: Principal, subject_id: int) -> SubjectDetailView:
     """A subject with every version of its screening; NotFoundError for one the user may not read."""
     row = uow.session.execute(_SUBJECT, {"subject_id": subject_id}).one_or_none()
@@ -245,7 +253,9 @@ def subject_detail(uow: UnitOfWork, principal: Principal, subject_id: int) -> Su
     )
 
 
-def list_cohorts(uow: UnitOfWork) -> list[CohortView]:
+def list_cohorts(uow: UnitOfWork, principal: Principal) -> list[CohortView]:
+    """Every cohort in order, with its dose level and how many of its slots are taken."""
+    require(principal, Permission.READ_SUBJECTS)
     counts = uow.session.execute(
         select(Enrollment.cohort_id, func.count(Enrollment.id)).group_by(Enrollment.cohort_id)
     ).all()
@@ -282,7 +292,9 @@ def src_decision_view(uow: UnitOfWork, row: SrcDecision) -> SrcDecisionView:
     )
 
 
-def list_src_decisions(uow: UnitOfWork) -> list[SrcDecisionView]:
+def list_src_decisions(uow: UnitOfWork, principal: Principal) -> list[SrcDecisionView]:
+    """Every signed SRC decision with its signature: signer, time and meaning."""
+    require(principal, Permission.READ_SUBJECTS)
     rows = uow.session.execute(select(SrcDecision).order_by(SrcDecision.id)).scalars()
     return [src_decision_view(uow, row) for row in rows]
 
@@ -306,8 +318,9 @@ def dlt_assessment_view(row: DltAssessment) -> DltAssessmentView:
     )
 
 
-def dlt_assessments(uow: UnitOfWork, subject_id: int) -> list[DltAssessmentView]:
-    """Every DLT assessment of a subject the caller has already been allowed to see, oldest first."""
+def dlt_assessments(uow: UnitOfWork, principal: Principal, subject_id: int) -> list[DltAssessmentView]:
+    """Every DLT assessment of a subject this user may read, oldest first (NotFoundError otherwise)."""
+    require_readable(uow, principal, subject_id)
     rows = uow.session.execute(
         select(DltAssessment).where(DltAssessment.subject_id == subject_id).order_by(DltAssessment.version)
     ).scalars()
@@ -323,3 +336,12 @@ def clinical_document_view(row: ClinicalRecord) -> ClinicalDocumentView:
         as_utc(row.recorded_at),
         row.reason,
     )
+
+
+def clinical_documents(
+    uow: UnitOfWork, principal: Principal, subject_id: int, kind: str
+) -> list[ClinicalDocumentView]:
+    """The latest version of each of a subject's documents of one kind, in the order first recorded
+    (NotFoundError for a subject this user may not read)."""
+    require_readable(uow, principal, subject_id)
+    return [clinical_document_view(row) for row in current_documents(uow, subject_id, kind)]

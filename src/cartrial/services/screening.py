@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 
 from cartrial.eligibility import ScreeningResult, Verdict, parse_screening_record, screen
 from cartrial.eligibility.result import result_as_dict
@@ -30,6 +30,15 @@ class ScreeningOutcome:
     result: ScreeningResult
 
 
+# Built once: every screening runs them (building a statement costs more than running it). Rows are
+# inserted as statements, not ORM objects: nothing else in the transaction reads them back.
+_SUBJECT_AT_SITE = select(Subject.id).where(
+    Subject.site_id == bindparam("site_id"), Subject.screening_id == bindparam("screening_id")
+)
+_INSERT_SUBJECT = insert(Subject).returning(Subject.id)
+_INSERT_SCREENING = insert(Screening)
+
+
 def _status_after(verdict: Verdict) -> SubjectStatus:
     return SubjectStatus.SCREEN_FAILURE if verdict is Verdict.INELIGIBLE else SubjectStatus.SCREENING
 
@@ -47,7 +56,7 @@ def screen_candidate(
             "record", "site_id", f"{record.site_id!r} is not the site screening ({site_id!r})"
         )
     duplicate = uow.session.execute(
-        select(Subject.id).where(Subject.site_id == site_id, Subject.screening_id == record.screening_id)
+        _SUBJECT_AT_SITE, {"site_id": site_id, "screening_id": record.screening_id}
     ).first()
     if duplicate is not None:
         raise ConflictError(
@@ -57,23 +66,24 @@ def screen_candidate(
     protocol_ref = protocol.ref
     result = screen(record, protocol)
     status = _status_after(result.verdict)
-    subject = Subject(
-        site_id=site_id,
-        screening_id=record.screening_id,
-        status=status.value,
-        protocol_ref=protocol_ref,
-        row_version=1,
-        created_at=now,
-    )
-    uow.session.add(subject)
-    uow.session.flush()
-    _store_screening(uow, subject, 1, record_text, result, actor.user_id, now, None)
+    subject_id = uow.session.execute(
+        _INSERT_SUBJECT,
+        {
+            "site_id": site_id,
+            "screening_id": record.screening_id,
+            "status": status.value,
+            "protocol_ref": protocol_ref,
+            "row_version": 1,
+            "created_at": now,
+        },
+    ).scalar_one()
+    _store_screening(uow, subject_id, 1, record_text, result, actor.user_id, now, None)
     append_audit(
         uow.session,
         actor,
         "create",
         "subject",
-        str(subject.id),
+        str(subject_id),
         [
             Change("screening_id", None, record.screening_id),
             Change("site_id", None, site_id),
@@ -83,7 +93,7 @@ def screen_candidate(
         ],
         now,
     )
-    return ScreeningOutcome(subject.id, site_id, record.screening_id, 1, status, result)
+    return ScreeningOutcome(subject_id, site_id, record.screening_id, 1, status, result)
 
 
 def correct_screening(
@@ -110,7 +120,7 @@ def correct_screening(
         .limit(1)
     ).scalar_one()
     version = previous.version + 1
-    _store_screening(uow, subject, version, record_text, result, actor.user_id, now, reason)
+    _store_screening(uow, subject.id, version, record_text, result, actor.user_id, now, reason)
     status = _status_after(result.verdict)
     check_transition(current, status)
     changes = [
@@ -127,7 +137,7 @@ def correct_screening(
 
 def _store_screening(
     uow: UnitOfWork,
-    subject: Subject,
+    subject_id: int,
     version: int,
     record_text: str,
     result: ScreeningResult,
@@ -135,18 +145,19 @@ def _store_screening(
     now: datetime,
     reason: str | None,
 ) -> None:
-    uow.session.add(
-        Screening(
-            subject_id=subject.id,
-            version=version,
-            record_json=record_text,
-            verdict=result.verdict.value,
-            result_json=json.dumps(result_as_dict(result), ensure_ascii=False),
-            protocol_ref=result.protocol,
-            screened_at=now,
-            screened_by=user_id,
-            reason=reason,
-        )
+    uow.session.execute(
+        _INSERT_SCREENING,
+        {
+            "subject_id": subject_id,
+            "version": version,
+            "record_json": record_text,
+            "verdict": result.verdict.value,
+            "result_json": json.dumps(result_as_dict(result), ensure_ascii=False),
+            "protocol_ref": result.protocol,
+            "screened_at": now,
+            "screened_by": user_id,
+            "reason": reason,
+        },
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cartrial.api.deps import LoggedIn, Reading
+from cartrial.api.deps import LoggedIn, Reading, Work
 from cartrial.api.schemas import SiteCreate, UserCreate, UserOut
 from cartrial.services import reads
 from cartrial.services.access import Permission, require
@@ -17,16 +17,18 @@ router = APIRouter(tags=["accounts"])
 @router.get("/sites", response_model=list[SiteView])
 async def sites(call: Reading) -> list[SiteView]:
     """Every study site."""
-    with call.authenticated() as work:
-        return reads.list_sites(work.uow)
+    return call.run(lambda work: reads.list_sites(work.uow))
 
 
 @router.post("/sites", response_model=SiteView, status_code=201)
 async def create_site(body: SiteCreate, call: LoggedIn) -> SiteView:
     """Add a study site (administrators)."""
-    with call.authenticated() as work:
+
+    def add(work: Work) -> None:
         actor = require(work.principal, Permission.MANAGE_ACCOUNTS)
         add_site(work.uow, actor, body.id, body.name, work.now)
+
+    call.run(add)
     return SiteView(id=body.id, name=body.name, created_at=call.now)
 
 

@@ -60,8 +60,7 @@ def login(body: Login, request: Request, response: Response, call: Anonymous) ->
 @router.post("/logout", status_code=204)
 async def logout(call: LoggedIn) -> Response:
     """Revoke the token this request was made with and clear the session cookie."""
-    with call.authenticated() as work:
-        revoke_token(work.uow, work.token)
+    call.run(lambda work: revoke_token(work.uow, work.token))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response
@@ -70,5 +69,4 @@ async def logout(call: LoggedIn) -> Response:
 @router.get("/me", response_model=Me)
 async def me(call: Reading) -> Me:
     """The logged-in user and their roles."""
-    with call.authenticated() as work:
-        return _me(work.uow, work.principal)
+    return call.run(lambda work: _me(work.uow, work.principal))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 
-from cartrial.api.deps import JsonText, LoggedIn, Reading
+from cartrial.api.deps import JsonText, LoggedIn, Reading, Work
 from cartrial.api.routes.subjects import SubjectId
 from cartrial.api.schemas import (
     SUBJECT_SAFETY_REF,
@@ -24,8 +24,7 @@ from cartrial.api.schemas import (
     SubjectStatusOut,
 )
 from cartrial.services import reads
-from cartrial.services.access import Permission, require
-from cartrial.services.clinical import close_dlt_windows, current_documents, record_clinical
+from cartrial.services.clinical import close_dlt_windows, record_clinical
 from cartrial.services.dosing import (
     enroll,
     recommend,
@@ -43,7 +42,6 @@ from cartrial.services.reads import (
     EnrollmentView,
     SrcDecisionView,
 )
-from cartrial.services.screening import visible_subject
 
 router = APIRouter(tags=["dosing"])
 
@@ -53,8 +51,7 @@ ClinicalKind = Literal["consent", "visit", "adverse_event", "lab", "pk_sample", 
 @router.get("/dosing/recommendation", response_model=RecommendationOut)
 async def recommendation(call: Reading) -> RecommendationOut:
     """What the protocol's design recommends now, from the stored outcomes (before the SRC decides)."""
-    with call.authenticated() as work:
-        found = recommend(work.uow, work.principal)
+    found = call.run(lambda work: recommend(work.uow, work.principal))
     decision = found.decision
     treated = Counter(p.dose_level for p in found.state.patients)
     dlts = Counter(p.dose_level for p in found.state.patients if p.dlt == "yes")
@@ -82,25 +79,24 @@ async def recommendation(call: Reading) -> RecommendationOut:
 async def close_windows(call: LoggedIn) -> list[DltAssessmentView]:
     """Judge, as of now, every subject of the caller's site still inside a DLT window, from the stored
     adverse events: a window that closed with nothing new is judged too (site staff)."""
-    with call.authenticated() as work:
+
+    def close(work: Work) -> list[DltAssessmentView]:
         judged = close_dlt_windows(work.uow, work.principal, work.now)
         return [reads.dlt_assessment_view(row) for row in judged]
+
+    return call.run(close)
 
 
 @router.get("/cohorts", response_model=list[CohortView])
 async def cohorts(call: Reading) -> list[CohortView]:
     """Every cohort in order, with its dose level and how many of its slots are taken."""
-    with call.authenticated() as work:
-        require(work.principal, Permission.READ_SUBJECTS)
-        return reads.list_cohorts(work.uow)
+    return call.run(lambda work: reads.list_cohorts(work.uow, work.principal))
 
 
 @router.get("/src-decisions", response_model=list[SrcDecisionView])
 async def src_decisions(call: Reading) -> list[SrcDecisionView]:
     """Every signed SRC decision with its signature: signer, time and meaning."""
-    with call.authenticated() as work:
-        require(work.principal, Permission.READ_SUBJECTS)
-        return reads.list_src_decisions(work.uow)
+    return call.run(lambda work: reads.list_src_decisions(work.uow, work.principal))
 
 
 @router.post("/src-decisions", response_model=SrcDecisionView, status_code=201)
@@ -129,31 +125,34 @@ def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionView:
 @router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentView, status_code=201)
 async def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentView:
     """Give an eligible subject the next slot of the open cohort, at the cohort's dose level."""
-    with call.authenticated() as work:
-        return reads.enrollment_view(work.uow, enroll(work.uow, work.principal, subject_id, work.now))
+    return call.run(
+        lambda work: reads.enrollment_view(work.uow, enroll(work.uow, work.principal, subject_id, work.now))
+    )
 
 
 @router.post("/subjects/{subject_id}/milestones", response_model=SubjectStatusOut, status_code=201)
 async def milestone(subject_id: SubjectId, body: Milestone, call: LoggedIn) -> SubjectStatusOut:
     """Leukapheresis, lymphodepletion, withdrawal or death, on its date."""
-    with call.authenticated() as work:
-        status = SubjectStatus(body.status)
-        record_milestone(work.uow, work.principal, subject_id, status, body.on, work.now)
+    status = SubjectStatus(body.status)
+    call.run(lambda work: record_milestone(work.uow, work.principal, subject_id, status, body.on, work.now))
     return SubjectStatusOut(subject_id=subject_id, status=body.status)
 
 
 @router.post("/subjects/{subject_id}/infusion", response_model=InfusionOut, status_code=201)
 async def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> InfusionOut:
     """Day 0: the CAR+ T cells actually infused (a dose off the assigned level's is kept and audited)."""
-    with call.authenticated() as work:
+
+    def infuse(work: Work) -> InfusionOut:
         cells = body.car_t_cells
         row = record_infusion(work.uow, work.principal, subject_id, body.infused_on, cells, work.now)
-    return InfusionOut(
-        subject_id=row.subject_id,
-        infused_on=body.infused_on,
-        car_t_cells=row.car_t_cells,
-        dose_level=row.dose_level,
-    )
+        return InfusionOut(
+            subject_id=row.subject_id,
+            infused_on=body.infused_on,
+            car_t_cells=row.car_t_cells,
+            dose_level=row.dose_level,
+        )
+
+    return call.run(infuse)
 
 
 @router.post(
@@ -170,17 +169,17 @@ async def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> I
 async def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> DltAssessmentView:
     """Adjudicate the subject's DLT status with the safety core from its safety record (the body,
     `cartrial schema subject-safety`), and keep it as the subject's next assessment."""
-    with call.authenticated() as work:
-        row = record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now)
-        return reads.dlt_assessment_view(row)
+    return call.run(
+        lambda work: reads.dlt_assessment_view(
+            record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now)
+        )
+    )
 
 
 @router.get("/subjects/{subject_id}/dlt-assessments", response_model=list[DltAssessmentView])
 async def dlt_assessments(subject_id: SubjectId, call: Reading) -> list[DltAssessmentView]:
     """Every DLT assessment of the subject, oldest first; the last one is its current DLT status."""
-    with call.authenticated() as work:
-        subject = visible_subject(work.uow, work.principal, subject_id)
-        return reads.dlt_assessments(work.uow, subject.id)
+    return call.run(lambda work: reads.dlt_assessments(work.uow, work.principal, subject_id))
 
 
 @router.post("/subjects/{subject_id}/records/{kind}", response_model=ClinicalDocumentView, status_code=201)
@@ -192,11 +191,12 @@ async def record(
 ) -> ClinicalDocumentView:
     """Record an adverse event, lab, PK sample or response visit, or correct one (with a reason).
     An adverse event re-adjudicates the subject's DLT status."""
-    document: dict[str, Any] = body.document
-    with call.authenticated() as work:
-        text = json.dumps(document)
-        row = record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
-        return reads.clinical_document_view(row)
+    text = json.dumps(body.document)
+    return call.run(
+        lambda work: reads.clinical_document_view(
+            record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
+        )
+    )
 
 
 @router.get("/subjects/{subject_id}/records/{kind}", response_model=list[ClinicalDocumentView])
@@ -204,7 +204,4 @@ async def records(
     subject_id: SubjectId, kind: Annotated[ClinicalKind, Path()], call: Reading
 ) -> list[ClinicalDocumentView]:
     """The current version of each of the subject's documents of one kind."""
-    with call.authenticated() as work:
-        subject = visible_subject(work.uow, work.principal, subject_id)
-        rows = current_documents(work.uow, subject.id, kind)
-        return [reads.clinical_document_view(row) for row in rows]
+    return call.run(lambda work: reads.clinical_documents(work.uow, work.principal, subject_id, kind))

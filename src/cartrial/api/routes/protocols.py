@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cartrial.api.deps import Reading
+from cartrial.api.deps import Reading, Work
 from cartrial.api.schemas import ActiveProtocol
+from cartrial.protocol import Protocol
 from cartrial.services import reads
 from cartrial.services.protocols import stored_protocol
 from cartrial.services.reads import ProtocolVersionView
@@ -16,16 +17,18 @@ router = APIRouter(prefix="/protocols", tags=["protocols"])
 @router.get("", response_model=list[ProtocolVersionView])
 async def protocol_versions(call: Reading) -> list[ProtocolVersionView]:
     """Every stored protocol version with its content hash; `active` marks the one in use."""
-    with call.authenticated() as work:
-        return reads.list_protocol_versions(work.uow)
+    return call.run(lambda work: reads.list_protocol_versions(work.uow))
 
 
 @router.get("/active", response_model=ActiveProtocol)
 async def active_protocol(call: Reading) -> ActiveProtocol:
     """The protocol version new screenings and dose decisions use, parsed."""
-    with call.authenticated() as work:
+
+    def active(work: Work) -> tuple[ProtocolVersionView, Protocol]:
         version = reads.active_protocol_version(work.uow)
-        protocol = stored_protocol(work.uow, version.ref)
+        return version, stored_protocol(work.uow, version.ref)
+
+    version, protocol = call.run(active)
     return ActiveProtocol(
         version=version,
         protocol=protocol.model_dump(mode="json"),

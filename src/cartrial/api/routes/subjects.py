@@ -55,8 +55,9 @@ def _outcome(outcome: ScreeningOutcome) -> ScreeningOutcomeOut:
 async def screen(site_id: Annotated[SiteId, Path()], record: JsonText, call: LoggedIn) -> ScreeningOutcomeOut:
     """Screen a new candidate at a site under the active protocol. The body is the screening record
     (`cartrial schema screening-record`), stored exactly as sent with the eligibility result."""
-    with call.authenticated() as work:
-        return _outcome(screen_candidate(work.uow, work.principal, site_id, record, work.now))
+    return _outcome(
+        call.run(lambda work: screen_candidate(work.uow, work.principal, site_id, record, work.now))
+    )
 
 
 @router.get("/subjects", response_model=SubjectList)
@@ -67,16 +68,16 @@ async def subjects(
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> SubjectList:
     """The subjects the caller may read, in order of entry: site staff their own site's, others all."""
-    with call.authenticated() as work:
-        total, views = reads.list_subjects(work.uow, work.principal, site_id, limit, offset)
+    total, views = call.run(
+        lambda work: reads.list_subjects(work.uow, work.principal, site_id, limit, offset)
+    )
     return SubjectList(total=total, subjects=views)
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectDetailView)
 async def subject(subject_id: SubjectId, call: Reading) -> SubjectDetailView:
     """A subject with every version of its screening (record as submitted, result, reason)."""
-    with call.authenticated() as work:
-        return reads.subject_detail(work.uow, work.principal, subject_id)
+    return call.run(lambda work: reads.subject_detail(work.uow, work.principal, subject_id))
 
 
 @router.post(
@@ -89,8 +90,11 @@ async def correct(subject_id: SubjectId, body: ScreeningCorrection, call: Logged
     # ASCII escapes keep any lone surrogate as text, for the record parser to refuse by name.
     record = json.dumps(body.record)
     try:
-        with call.authenticated() as work:
-            outcome = correct_screening(work.uow, work.principal, subject_id, record, body.reason, work.now)
+        outcome = call.run(
+            lambda work: correct_screening(
+                work.uow, work.principal, subject_id, record, body.reason, work.now
+            )
+        )
     except InputError as error:
         if error.source != "record":
             raise
