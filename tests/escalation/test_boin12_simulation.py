@@ -2,6 +2,7 @@
 the pure design stack on the same uniforms."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -159,6 +160,12 @@ def test_bad_scenarios_name_the_field(
     with pytest.raises(InputError) as info:
         simulate_boin12_operating_characteristics(SETTINGS, tox, eff, cohorts, 10, seed=1)
     assert info.value.errors[0].field == field
+
+
+def test_a_maximum_n_is_refused_not_ignored() -> None:
+    with pytest.raises(InputError) as info:
+        simulate_boin12_operating_characteristics(replace(SETTINGS, max_n=24), TOX, EFF, 10, 10, seed=1)
+    assert info.value.errors[0].field == "max_n"
 
 
 def test_only_boin12_is_simulated_here() -> None:

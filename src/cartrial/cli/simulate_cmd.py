@@ -27,6 +27,7 @@ from cartrial.errors import FieldError, InputError
 
 # The engine imports numba and scipy; it is imported inside each command so `cartrial --help` stays fast.
 if TYPE_CHECKING:
+    from cartrial.escalation import DesignSettings
     from cartrial.escalation.grid import GridCell
     from cartrial.escalation.run_cell import CellResult, Scenario
 
@@ -50,25 +51,34 @@ _SCALAR_WORDS = {
 }
 
 
-def _plot(path: Path, scenario: Scenario, target: float | None, result: CellResult, selected_as: str) -> None:
+def _draw_scenario(
+    path: Path, scenario: Scenario, designs: Sequence[tuple[str, DesignSettings, CellResult]]
+) -> None:
+    """One scenario's figure: the true DLT (and response) curves with each design's target dashed, and
+    per dose, side by side for each design, the % selected and the mean patients."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     doses = list(range(1, len(scenario.true_tox) + 1))
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(12, 3.5))
+    width = 0.8 / len(designs)
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(14, 4))
     left.plot(doses, scenario.true_tox, marker="o", label="DLT")
     if scenario.true_efficacy is not None:
         left.plot(doses, scenario.true_efficacy, marker="s", label="response")
-    if target is not None:
-        left.axhline(target, linestyle="--", color="grey", label=f"target {target:g}")
+    for target in sorted({s.target for _, s, _ in designs if s.target is not None}):
+        left.axhline(target, linestyle="--", color="grey", linewidth=0.8)
     left.legend()
-    left.set(title="true probability", xlabel="dose level", xticks=doses)
-    middle.bar(doses, result.selection_pct)
-    middle.set(title=f"% selected as {selected_as}", xlabel="dose level", xticks=doses)
-    right.bar(doses, result.patients)
+    left.set(title="true probability (dashed: target)", xlabel="dose level", xticks=doses)
+    for j, (label, _, result) in enumerate(designs):
+        at = [d - 0.4 + width * (j + 0.5) for d in doses]
+        middle.bar(at, result.selection_pct, width, label=label)
+        right.bar(at, result.patients, width, label=label)
+    selected_as = sorted({_selected_as(s.design) for _, s, _ in designs})
+    middle.set(title=f"% selected as {' or '.join(selected_as)}", xlabel="dose level", xticks=doses)
     right.set(title="mean patients treated", xlabel="dose level", xticks=doses)
+    right.legend(fontsize="small")
     fig.suptitle(scenario.name)
     fig.tight_layout()
     fig.savefig(path)
@@ -76,47 +86,20 @@ def _plot(path: Path, scenario: Scenario, target: float | None, result: CellResu
 
 
 def _plot_grid(path: Path, cells: Sequence[GridCell], results: Sequence[CellResult]) -> list[Path]:
-    """One figure per scenario, `<stem>-<k>-<name><suffix>` beside `path`: the true curves with each
-    design's target, and per design side by side the % selected and mean patients per dose."""
+    """One figure per scenario, `<stem>-<k>-<name><suffix>` beside `path`."""
     import re
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    by_scenario: dict[str, list[tuple[GridCell, CellResult]]] = {}
+    by_scenario: dict[str, list[tuple[str, DesignSettings, CellResult]]] = {}
+    scenarios: dict[str, Scenario] = {}
     for cell, result in zip(cells, results, strict=True):
-        by_scenario.setdefault(cell.scenario.name, []).append((cell, result))
+        by_scenario.setdefault(cell.scenario.name, []).append((cell.label, cell.settings, result))
+        scenarios.setdefault(cell.scenario.name, cell.scenario)
     written = []
-    for k, (name, members) in enumerate(by_scenario.items(), start=1):
-        scenario = members[0][0].scenario
-        doses = list(range(1, len(scenario.true_tox) + 1))
-        width = 0.8 / len(members)
-        fig, (left, middle, right) = plt.subplots(1, 3, figsize=(14, 4))
-        left.plot(doses, scenario.true_tox, marker="o", label="DLT")
-        if scenario.true_efficacy is not None:
-            left.plot(doses, scenario.true_efficacy, marker="s", label="response")
-        for target in sorted({c.settings.target for c, _ in members if c.settings.target is not None}):
-            left.axhline(target, linestyle="--", color="grey", linewidth=0.8)
-        left.legend()
-        left.set(title="true probability (dashed: targets)", xlabel="dose level", xticks=doses)
-        for j, (cell, result) in enumerate(members):
-            at = [d - 0.4 + width * (j + 0.5) for d in doses]
-            middle.bar(at, result.selection_pct, width, label=cell.label)
-            right.bar(at, result.patients, width, label=cell.label)
-        middle.set(title="% selected (MTD; OBD for boin12)", xlabel="dose level", xticks=doses)
-        right.set(title="mean patients treated", xlabel="dose level", xticks=doses)
-        right.legend(fontsize="small")
-        fig.suptitle(name)
-        fig.tight_layout()
+    for k, (name, designs) in enumerate(by_scenario.items(), start=1):
         slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
-        target_path = path.with_name(
-            f"{path.stem}-{k}-{slug}{path.suffix}" if slug else f"{path.stem}-{k}{path.suffix}"
-        )
-        fig.savefig(target_path)
-        plt.close(fig)
-        written.append(target_path)
+        target = path.with_name(f"{path.stem}-{k}{'-' + slug if slug else ''}{path.suffix}")
+        _draw_scenario(target, scenarios[name], designs)
+        written.append(target)
     return written
 
 
@@ -371,7 +354,7 @@ def simulate(
         fail_bad_input(exc)
     if plot is not None:
         check_plot_file(plot)
-        _plot(plot, scenario, settings.target, result, _selected_as(settings.design))
+        _draw_scenario(plot, scenario, [(settings.design, settings, result)])
     if as_json:
         print_json(result.as_json())
         return

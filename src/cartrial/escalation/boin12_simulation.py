@@ -314,6 +314,10 @@ def _plan(
     validate_settings(settings)
     if settings.design != "boin12":
         raise InputError.single("simulate", "design", f"{settings.design!r} is not boin12")
+    if settings.max_n is not None:
+        raise InputError.single(
+            "simulate", "max_n", "BOIN12 simulation runs a number of cohorts, not a maximum n"
+        )
     if n_cohorts < 1:
         raise InputError.single("simulate", "cohorts", f"must be at least 1, got {n_cohorts}")
     check_true_rates(settings, true_tox)
