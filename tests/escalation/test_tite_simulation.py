@@ -5,7 +5,13 @@ import pytest
 
 from cartrial.errors import InputError
 from cartrial.escalation import DesignSettings, DoseOutcomes, build_design, select_mtd
-from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics, simulate_tite_trials
+from cartrial.escalation.configure import make_crm
+from cartrial.escalation.simulation import make_crm_kernel_model, select_crm_kernel
+from cartrial.escalation.tite_simulation import (
+    calculate_crm_breakpoints,
+    simulate_tite_operating_characteristics,
+    simulate_tite_trials,
+)
 
 TRUE = (0.05, 0.15, 0.30, 0.45)
 
@@ -131,3 +137,16 @@ def test_only_tite_crm_and_positive_accrual() -> None:
         settings(design="tite-boin", max_pending_fraction=1.0), TRUE, 12, 7.0, "fixed", 200, 6
     )
     assert boin.mean_duration_days == pytest.approx(11 * 7.0 + 28.0)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"model": "logistic"}, {"skeleton": (0.02, 0.06, 0.12, 0.2, 0.3), "n_doses": 5, "target": 0.2}],
+)
+def test_breakpoints_give_the_kernel_recommendation_for_every_mean(changes: dict[str, object]) -> None:
+    model = make_crm_kernel_model(make_crm(settings(**changes)))
+    breakpoints = calculate_crm_breakpoints(model)
+    near = [np.nextafter(b, direction) for b in breakpoints for direction in (-np.inf, np.inf)]
+    means = [*np.linspace(-11.0, 11.0, 4001), *breakpoints, *near, float("nan")]
+    for mean in means:
+        assert int(np.sum(mean >= breakpoints)) == select_crm_kernel(float(mean), model), mean

@@ -145,6 +145,18 @@ def _weighted_moments(
             for g in range(grid):
                 work[g] = source[g] * (1.0 - wa * a[g]) * (1.0 - wb * b[g]) * (1.0 - wc * c[g])
             source = work
+        elif n_pending - m == 1:
+            for g in range(grid):
+                w = source[g] * (1.0 - wa * a[g])
+                total += w
+                first += w * beta[g]
+                tail += w * over[g]
+        elif n_pending - m == 2:
+            for g in range(grid):
+                w = source[g] * (1.0 - wa * a[g]) * (1.0 - wb * b[g])
+                total += w
+                first += w * beta[g]
+                tail += w * over[g]
         else:
             for g in range(grid):
                 w = source[g] * (1.0 - wa * a[g]) * (1.0 - wb * b[g]) * (1.0 - wc * c[g])
@@ -152,6 +164,48 @@ def _weighted_moments(
                 first += w * beta[g]
                 tail += w * over[g]
     return total, first, tail
+
+
+def calculate_crm_breakpoints(model: CrmKernelModel) -> NDArray[np.float64]:
+    """breakpoints[i - 1] = the least posterior mean of beta at which dfcrm's recommendation
+    (`select_crm_kernel`) is dose i or higher (0-based; -inf / +inf when always / never).
+
+    The recommendation is a non-decreasing step function of the posterior mean: every dose's
+    p = s^exp(mean) (empiric) or 1 / (1 + exp(-(a + exp(mean) x))) with x < 0 (logistic) falls as
+    the mean grows, and the skeleton rises with the dose, so the dose closest to the target moves up.
+    Each step is found by bisection down to adjacent floats on the kernel itself, so counting the
+    breakpoints at or below a mean gives the kernel's answer without its k powers per decision (the
+    posterior mean, a weighted average of the grid's nodes, never leaves the searched range)."""
+    lowest = float(model.beta.min()) - 1.0
+    highest = float(model.beta.max()) + 1.0
+    return np.array([_find_breakpoint(model, i, lowest, highest) for i in range(1, model.labels.shape[0])])
+
+
+@numba.njit(cache=True)
+def _find_breakpoint(model: CrmKernelModel, dose: int, lowest: float, highest: float) -> float:
+    """The least mean in [lowest, highest] recommending `dose` or higher, to the last float."""
+    if select_crm_kernel(lowest, model) >= dose:
+        return -np.inf
+    if select_crm_kernel(highest, model) < dose:
+        return np.inf
+    below, above = lowest, highest  # below recommends less than `dose`, above `dose` or more
+    while True:
+        middle = below + (above - below) / 2.0
+        if not below < middle < above:  # adjacent floats
+            return above
+        if select_crm_kernel(middle, model) >= dose:
+            above = middle
+        else:
+            below = middle
+
+
+@numba.njit(cache=True, inline="always")
+def _select_by_breakpoints(mean: float, breakpoints: NDArray[np.float64]) -> int:
+    """`select_crm_kernel` from `calculate_crm_breakpoints` (a NaN mean gives dose 0, as the kernel)."""
+    dose = 0
+    for b in breakpoints:
+        dose += mean >= b
+    return dose
 
 
 @numba.njit(cache=True)
@@ -165,6 +219,7 @@ def _simulate_tite_crm(
     model: CrmKernelModel,
     p_rows: NDArray[np.float64],
     q_rows: NDArray[np.float64],
+    breakpoints: NDArray[np.float64],
     max_fraction: float,
     selected: NDArray[np.int64],
     patients: NDArray[np.int64],
@@ -184,9 +239,8 @@ def _simulate_tite_crm(
     dose = np.empty(n_max, dtype=np.int64)
     tox = np.empty(n_max, dtype=np.bool_)
     tox_time = np.empty(n_max)
-    folded = np.empty(n_max, dtype=np.bool_)
     complete = np.empty(k, dtype=np.int64)
-    pend = np.empty(n_max, dtype=np.int64)
+    live = np.empty(n_max, dtype=np.int64)  # patients not yet folded in, in order of entry
     pend_dose = np.empty(n_max, dtype=np.int64)
     pend_weight = np.empty(n_max)
     settled = np.empty(grid)
@@ -198,24 +252,24 @@ def _simulate_tite_crm(
         d = start
         stopped = False
         enrolled = 0
+        n_live = 0
         mean = 0.0
         for j in range(n_max):
             if j > 0:
                 while True:
                     n_pending = 0
-                    for i in range(j):
-                        if folded[i]:
-                            continue
+                    for m in range(n_live):
+                        i = live[m]
                         seen_dlt = tox[i] and arrival[i] + tox_time[i] <= now
                         if seen_dlt or now >= arrival[i] + window:
-                            folded[i] = True
                             complete[dose[i]] += 1
                             _fold_outcome(settled, p_rows[dose[i]] if seen_dlt else q_rows[dose[i]])
                         else:
-                            pend[n_pending] = i
+                            live[n_pending] = i
                             pend_dose[n_pending] = dose[i]
                             pend_weight[n_pending] = min((now - arrival[i]) / window, 1.0)
                             n_pending += 1
+                    n_live = n_pending
                     current = dose[j - 1]
                     waiting = 0
                     for m in range(n_pending):
@@ -233,15 +287,16 @@ def _simulate_tite_crm(
                     if suspend:
                         soonest = 1e300
                         for m in range(n_pending):
-                            i = pend[m]
+                            i = live[m]
                             soonest = min(soonest, arrival[i] + (tox_time[i] if tox[i] else window))
                         now = soonest
                         continue
-                    d = min(select_crm_kernel(mean, model), current + 1)
+                    d = min(_select_by_breakpoints(mean, breakpoints), current + 1)
                     break
                 if stopped:
                     break
-            folded[j] = False
+            live[n_live] = j
+            n_live += 1
             now = enrol_kernel(
                 u[t, j], j, d, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time
             )
@@ -252,15 +307,15 @@ def _simulate_tite_crm(
         if stopped:
             selected[t] = -1
             continue
-        for i in range(enrolled):
-            if not folded[i]:
-                complete[dose[i]] += 1
-                _fold_outcome(settled, p_rows[dose[i]] if tox[i] else q_rows[dose[i]])
+        for m in range(n_live):
+            i = live[m]
+            complete[dose[i]] += 1
+            _fold_outcome(settled, p_rows[dose[i]] if tox[i] else q_rows[dose[i]])
         total, first, tail = _weighted_moments(settled, p_rows, pend_dose, pend_weight, 0, beta, over, work)
         if complete[0] >= min_n and tail / total > cutoff:
             selected[t] = -1
         else:
-            selected[t] = select_crm_kernel(first / total, model)
+            selected[t] = _select_by_breakpoints(first / total, breakpoints)
 
 
 @numba.njit(cache=True)
@@ -446,6 +501,7 @@ def simulate_tite_trials(
     assert settings.target is not None  # validate_settings guarantees it
     crm = make_crm(settings)
     grid = crm.grid
+    model = make_crm_kernel_model(crm)
     _simulate_tite_crm(
         u,
         np.asarray(true_tox, dtype=np.float64),
@@ -453,9 +509,10 @@ def simulate_tite_trials(
         settings.window_days,
         accrual_days,
         accrual == "poisson",
-        make_crm_kernel_model(crm),
+        model,
         np.ascontiguousarray(np.exp(grid.log_p).T),
         np.ascontiguousarray(np.exp(grid.log_q).T),
+        calculate_crm_breakpoints(model),
         settings.max_pending_fraction,
         selected,
         patients,
