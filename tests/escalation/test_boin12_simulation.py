@@ -16,6 +16,7 @@ from cartrial.escalation.boin12_simulation import (
     simulate_boin12_operating_characteristics,
     simulate_boin12_trials,
 )
+from cartrial.escalation.configure import make_boin12
 from cartrial.escalation.interface import DoseOutcomes
 from cartrial.escalation.simulation import draw_cohort_uniforms
 
@@ -173,3 +174,54 @@ def test_only_boin12_is_simulated_here() -> None:
         simulate_boin12_operating_characteristics(
             DesignSettings(design="boin", n_doses=4, start_dose=1, target=0.3), TOX, EFF, 10, 10, seed=1
         )
+
+
+def calculate_exact_characteristics(
+    settings: DesignSettings, tox: tuple[float, ...], eff: tuple[float, ...], cohorts: int
+) -> tuple[list[float], list[float], list[float]]:
+    """% selected, mean patients and mean responses per dose by enumerating every cohort outcome (with
+    its multinomial probability) through the pure design stack."""
+    design, obd = build_design(settings), make_boin12(settings)
+    size, k = settings.cohort_size, settings.n_doses
+    outcomes = enumerate_cohort_outcomes(size)
+    pmf = np.diff(calculate_joint_cdf(tox, eff, outcomes, size), prepend=0.0, axis=1)
+    selected, patients, responses = [0.0] * (k + 1), [0.0] * k, [0.0] * k
+
+    def visit(counts: tuple[tuple[int, ...], ...], dose: int, done: int, weight: float) -> None:
+        for j, (t, e, b) in enumerate(outcomes):
+            n, y, r, both = (list(c) for c in counts)
+            n[dose - 1] += size
+            y[dose - 1] += int(t)
+            r[dose - 1] += int(e)
+            both[dose - 1] += int(b)
+            w = weight * float(pmf[dose - 1, j])
+            state = DoseOutcomes(tuple(n), tuple(y), (0,) * k, dose, tuple(r), (), tuple(both))
+            decision = design.decide(state) if done + 1 < cohorts else None
+            if decision is None or decision.stop or decision.next_dose is None:
+                chosen = obd.select_obd(state)
+                selected[0 if chosen is None else chosen] += 100 * w
+                for d in range(k):
+                    patients[d] += w * n[d]
+                    responses[d] += w * r[d]
+            else:
+                visit((tuple(n), tuple(y), tuple(r), tuple(both)), decision.next_dose, done + 1, w)
+
+    visit(((0,) * k,) * 4, settings.start_dose, 0, 1.0)
+    return selected, patients, responses
+
+
+def test_simulated_characteristics_agree_with_exact_enumeration() -> None:
+    settings = DesignSettings(design="boin12", n_doses=3, start_dose=1, target=0.3, phi_e=0.3, cohort_size=2)
+    tox, eff = (0.1, 0.3, 0.5), (0.3, 0.5, 0.6)
+    selected, patients, responses = calculate_exact_characteristics(settings, tox, eff, 3)
+    assert sum(selected) == pytest.approx(100.0) and sum(patients) == pytest.approx(6.0)
+    trials = 200_000
+    oc = simulate_boin12_operating_characteristics(settings, tox, eff, 3, trials, seed=6)
+    simulated = (oc.characteristics.stop_pct, *oc.characteristics.selection_pct)
+    for exact, sim in zip(selected, simulated, strict=True):
+        se = 100 * math.sqrt(max(exact / 100 * (1 - exact / 100), 1e-6) / trials)
+        assert abs(sim - exact) < 4.5 * se
+    for exact, sim in zip(patients, oc.characteristics.patients, strict=True):
+        assert abs(sim - exact) < 4.5 * 3 / math.sqrt(trials)  # n per dose lies in [0, 6]: sd <= 3
+    for exact, sim in zip(responses, oc.responses, strict=True):
+        assert abs(sim - exact) < 4.5 * 3 / math.sqrt(trials)
