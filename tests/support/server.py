@@ -16,6 +16,7 @@ import httpx
 @dataclass
 class Served:
     base: str
+    process: subprocess.Popen[str]
     output: str = ""  # what the server printed, once it has stopped
 
 
@@ -36,7 +37,7 @@ def serving(url: str, workers: int = 1) -> Iterator[Served]:
     ]
     env = {**os.environ, "CARTRIAL_DATABASE_URL": url}
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    served = Served(f"http://127.0.0.1:{port}")
+    served = Served(f"http://127.0.0.1:{port}", server)
     base = served.base
     try:
         deadline = time.monotonic() + 30
