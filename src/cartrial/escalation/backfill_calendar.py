@@ -160,6 +160,7 @@ def _simulate_calendar(
     tox = np.empty(n_max, dtype=np.bool_)
     tox_time = np.empty(n_max)
     marked = np.empty(n_max, dtype=np.bool_)
+    live = np.empty(n_max, dtype=np.int64)  # patients whose outcome is not yet known, in order of entry
     n = np.empty(k, dtype=np.int64)
     y = np.empty(k, dtype=np.int64)
     treated = np.empty(k, dtype=np.int64)
@@ -177,23 +178,28 @@ def _simulate_calendar(
         m = 0
         end = -1.0  # known once the last cohort is full or the design stops
         done = False
+        n[:] = 0  # known outcomes, kept up to date at each decision point
+        y[:] = 0
+        treated[:] = 0
+        n_live = 0
         for a in range(n_arrivals):
             if end >= 0.0 and now >= end:
                 done = True
                 break
             if filled == cohort_size:
-                n[:] = 0
-                y[:] = 0
-                treated[:] = 0
                 resolved = True
-                for i in range(m):
+                kept = 0
+                for slot in range(n_live):
+                    i = live[slot]
                     seen = tox[i] and arrival[i] + tox_time[i] <= now
-                    treated[dose[i]] += 1
                     if seen or now >= arrival[i] + window:
                         n[dose[i]] += 1
                         y[dose[i]] += seen
-                    elif not marked[i]:
-                        resolved = False
+                    else:
+                        live[kept] = i
+                        kept += 1
+                        resolved = resolved and marked[i]
+                n_live = kept
                 if not resolved:
                     b = select_backfill_dose_kernel(n, y, treated, d, table, cap) if backfill else -1
                     if b < 0:
@@ -201,6 +207,9 @@ def _simulate_calendar(
                         continue
                     marked[m] = True
                     backfilled[t, b] += 1
+                    treated[b] += 1
+                    live[n_live] = m
+                    n_live += 1
                     now = enrol_kernel(
                         u[t, a], m, b, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time
                     )
@@ -218,6 +227,9 @@ def _simulate_calendar(
                 cohorts += 1
             marked[m] = False
             escalation[t, d] += 1
+            treated[d] += 1
+            live[n_live] = m
+            n_live += 1
             filled += 1
             now = enrol_kernel(
                 u[t, a], m, d, now, p_true, window, interval, poisson, arrival, dose, tox, tox_time
