@@ -229,6 +229,8 @@ def _simulate_boin12(
     cohort_size: int,
     start: int,
     rules: Boin12KernelRules,
+    too_toxic: NDArray[np.bool_],
+    futile: NDArray[np.bool_],
     memo: numba.typed.Dict,
     selected: NDArray[np.int64],
     patients: NDArray[np.int64],
@@ -242,7 +244,6 @@ def _simulate_boin12(
     both = np.zeros(ndose, dtype=np.int64)
     admissible = np.empty(ndose, dtype=np.bool_)
     score = np.empty(ndose)
-    too_toxic, futile = _tabulate_admissibility(rules)
     untried_admissible = not (too_toxic[0, 0] or futile[0, 0])
     untried_score = _desirability(0, 0, 0, 0, rules, memo)
     rates = np.empty(ndose)
@@ -305,6 +306,8 @@ class _Plan:
     outcomes: NDArray[np.int64]
     cdf: NDArray[np.float64]
     rules: Boin12KernelRules
+    too_toxic: NDArray[np.bool_]
+    futile: NDArray[np.bool_]
     memo: numba.typed.Dict
 
 
@@ -340,7 +343,7 @@ def _plan(
     outcomes = enumerate_cohort_outcomes(settings.cohort_size)
     cdf = calculate_joint_cdf(true_tox, true_eff, outcomes, settings.cohort_size)
     memo = numba.typed.Dict.empty(key_type=numba.types.int64, value_type=numba.types.float64)
-    return _Plan(settings, outcomes, cdf, rules, memo)
+    return _Plan(settings, outcomes, cdf, rules, *_tabulate_admissibility(rules), memo)
 
 
 def _run(plan: _Plan, u: NDArray[np.float64]) -> Boin12TrialResults:
@@ -357,6 +360,8 @@ def _run(plan: _Plan, u: NDArray[np.float64]) -> Boin12TrialResults:
         settings.cohort_size,
         settings.start_dose - 1,
         plan.rules,
+        plan.too_toxic,
+        plan.futile,
         plan.memo,
         selected,
         patients,
