@@ -107,7 +107,7 @@ def _selected_as(design: str) -> str:
     return "OBD" if design == "boin12" else "MTD"
 
 
-def cell_outcome(cell: GridCell) -> CellOutcome:
+def simulate_cell_outcome(cell: GridCell) -> CellOutcome:
     """One grid cell's result, or its bad input as (source, errors): run in-process or on a Dask
     worker, whence an InputError would not come back (its constructor does not survive pickling)."""
     from cartrial.escalation.grid import simulate_grid_cell
@@ -131,7 +131,7 @@ def _run_on_cluster(
             "--scheduler", "scheduler", f"cannot reach a Dask scheduler at {address}: {exc}"
         ) from exc
     with client:
-        futures = client.map(cell_outcome, list(cells), pure=False)
+        futures = client.map(simulate_cell_outcome, list(cells), pure=False)
         for _ in as_completed(futures):  # type: ignore[no-untyped-call]
             advance()
         gathered = client.gather(futures)  # type: ignore[no-untyped-call]
@@ -148,7 +148,7 @@ def _run_cells(cells: Sequence[GridCell], scheduler: str | None) -> list[CellRes
         if scheduler is None:
             outcomes = []
             for cell in cells:
-                outcomes.append(cell_outcome(cell))
+                outcomes.append(simulate_cell_outcome(cell))
                 if isinstance(outcomes[-1], tuple):
                     break
                 progress.advance(task)

@@ -81,14 +81,16 @@ def simulate_grid_cell(cell: GridCell) -> CellResult:
     return simulate_cell(cell.settings, cell.scenario, cell.run)
 
 
-def _positive_int(table: dict[str, Any], key: str, default: int, source: str, where: str = "") -> int:
+def _parse_positive_int(table: dict[str, Any], key: str, default: int, source: str, where: str = "") -> int:
     value = table.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise InputError.single(source, where + key, f"must be a positive integer, got {value!r}")
     return value
 
 
-def _accrual_days(table: dict[str, Any], default: float | None, source: str, where: str) -> float | None:
+def _parse_accrual_days(
+    table: dict[str, Any], default: float | None, source: str, where: str
+) -> float | None:
     value = table.get("accrual_days", default)
     if value is None:
         return None
@@ -97,7 +99,7 @@ def _accrual_days(table: dict[str, Any], default: float | None, source: str, whe
     return float(value)
 
 
-def _accrual(table: dict[str, Any], default: Accrual, source: str, where: str) -> Accrual:
+def _parse_accrual(table: dict[str, Any], default: Accrual, source: str, where: str) -> Accrual:
     value = table.get("accrual", default)
     try:
         return check_accrual(value if isinstance(value, str) else repr(value), source)
@@ -105,7 +107,9 @@ def _accrual(table: dict[str, Any], default: Accrual, source: str, where: str) -
         raise InputError.single(source, where + "accrual", exc.errors[0].reason) from exc
 
 
-def _probabilities(value: Any, source: str, field: str, what: str, n_doses: int | None) -> tuple[float, ...]:
+def _parse_probabilities(
+    value: Any, source: str, field: str, what: str, n_doses: int | None
+) -> tuple[float, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(p, int | float) for p in value):
         raise InputError.single(source, field, f"a list of {what} probabilities is needed")
     if n_doses is not None and len(value) != n_doses:
@@ -123,17 +127,17 @@ def _parse_scenario(scenario: Any, j: int, source: str) -> tuple[Scenario, int]:
     unknown = set(scenario) - _SCENARIO_KEYS
     if unknown:
         raise InputError.single(source, f"{where}.{sorted(unknown)[0]}", "unknown key")
-    true = _probabilities(scenario.get("true"), source, f"{where}.true", "DLT", None)
+    true = _parse_probabilities(scenario.get("true"), source, f"{where}.true", "DLT", None)
     efficacy = scenario.get("efficacy")
     if efficacy is not None:
-        efficacy = _probabilities(efficacy, source, f"{where}.efficacy", "response", len(true))
+        efficacy = _parse_probabilities(efficacy, source, f"{where}.efficacy", "response", len(true))
     start = scenario.get("start_dose", 1)
     if not isinstance(start, int) or isinstance(start, bool):
         raise InputError.single(source, f"{where}.start_dose", f"must be a dose level, got {start!r}")
     return Scenario(str(scenario.get("name", f"S{j + 1}")), true, efficacy), start
 
 
-def _design_settings(
+def _parse_design_settings(
     design: Any, i: int, n_doses: int, start: int, cohort_size: int, source: str
 ) -> DesignSettings:
     where = f"designs[{i}]"
@@ -166,14 +170,14 @@ def parse_grid(text: str, source: str = "grid") -> tuple[GridCell, ...]:
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise InputError.single(source, sorted(unknown)[0], "unknown key")
-    trials = _positive_int(raw, "trials", 10000, source)
+    trials = _parse_positive_int(raw, "trials", 10000, source)
     seed = raw.get("seed", 6)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise InputError.single(source, "seed", f"must be a non-negative integer, got {seed!r}")
-    cohorts = _positive_int(raw, "cohorts", 10, source)
-    cohort_size = _positive_int(raw, "cohort_size", 3, source)
-    accrual_days = _accrual_days(raw, None, source, "")
-    accrual = _accrual(raw, "fixed", source, "")
+    cohorts = _parse_positive_int(raw, "cohorts", 10, source)
+    cohort_size = _parse_positive_int(raw, "cohort_size", 3, source)
+    accrual_days = _parse_accrual_days(raw, None, source, "")
+    accrual = _parse_accrual(raw, "fixed", source, "")
     designs = raw.get("designs", [])
     scenarios = raw.get("scenarios", [])
     if not designs or not scenarios:
@@ -182,9 +186,9 @@ def parse_grid(text: str, source: str = "grid") -> tuple[GridCell, ...]:
     for j, entry in enumerate(scenarios):
         scenario, start = _parse_scenario(entry, j, source)
         for i, design in enumerate(designs):
-            settings = _design_settings(design, i, len(scenario.true_tox), start, cohort_size, source)
+            settings = _parse_design_settings(design, i, len(scenario.true_tox), start, cohort_size, source)
             where = f"designs[{i}]."
-            days = _accrual_days(design, accrual_days, source, where)
+            days = _parse_accrual_days(design, accrual_days, source, where)
             if settings.design in TITE_DESIGNS and days is None:
                 raise InputError.single(
                     source,
@@ -198,7 +202,7 @@ def parse_grid(text: str, source: str = "grid") -> tuple[GridCell, ...]:
                     raise InputError.single(
                         source, f"{where}backfill_size", "applies only with backfill = true (BF-BOIN)"
                     )
-                backfill_size = _positive_int(design, "backfill_size", 1, source, where)
+                backfill_size = _parse_positive_int(design, "backfill_size", 1, source, where)
             if settings.design == "boin12" and scenario.true_efficacy is None:
                 raise InputError.single(
                     source,
@@ -210,7 +214,7 @@ def parse_grid(text: str, source: str = "grid") -> tuple[GridCell, ...]:
                 trials,
                 seed + len(cells),
                 days,
-                _accrual(design, accrual, source, where),
+                _parse_accrual(design, accrual, source, where),
                 backfill_size,
             )
             label = str(design.get("label", design["name"]))
