@@ -119,3 +119,16 @@ def test_yuan_2018_without_pending_patients_is_boin(n: int) -> None:
 def test_unknown_tite_method_is_bad_input() -> None:
     with pytest.raises(InputError, match="tite_method"):
         build_design(replace(YUAN, tite_method="yuan2019"))
+
+
+def test_yuan_2018_suspends_above_half_pending_and_elimination_overrides_the_suspension() -> None:
+    design = build_design(YUAN)
+    # 3 of 6 pending is not more than half (1 DLT of 6: imputed rate decides); 4 of 7 is.
+    assert design.decide(summarise_outcomes(at_dose_2(3, 1, (14.0,) * 3), 4)).action != "suspend"
+    assert design.decide(summarise_outcomes(at_dose_2(3, 1, (14.0,) * 4), 4)).action == "suspend"
+    # 3/3 completed with DLTs eliminate dose 2 (Pr(p > 0.3) = 0.992); with 6 pending 3/9 < lambda_d, so
+    # the core suspends, and elimination turns that into a de-escalation. Lin & Yuan's stack suspends.
+    data = summarise_outcomes(at_dose_2(3, 3, (1.0,) * 6), 4)
+    decision = design.decide(data)
+    assert (decision.action, decision.next_dose, decision.eliminated) == ("de-escalate", 1, (2, 3, 4))
+    assert build_design(SETTINGS).decide(data).action == "suspend"
