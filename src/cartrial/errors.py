@@ -22,6 +22,11 @@ class InputError(ValueError):
         self.errors = errors
         super().__init__(f"{source}: " + "; ".join(str(e) for e in errors))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, tuple[FieldError, ...]]]:
+        # Rebuilt from its own arguments, not from the message: bad input found on a Dask worker
+        # (`cartrial simulate GRID.toml --scheduler`) comes back as itself.
+        return (type(self), (self.source, self.errors))
+
     @classmethod
     def single(cls, source: str, field: str, reason: str) -> InputError:
         return cls(source, (FieldError(field=field, reason=reason),))

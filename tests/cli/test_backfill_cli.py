@@ -72,3 +72,18 @@ def test_backfill_size_without_backfill_is_bad_input() -> None:
     args = ["pathways", "--doses", "4", "--design", "boin", "--target", "0.3", "--backfill-size", "2"]
     refused = runner.invoke(app, args)
     assert refused.exit_code == 2 and "backfill_size" in refused.stderr
+
+
+def test_simulate_bf_boin_in_calendar_time_beside_plain_boin() -> None:
+    # No toxicity, a patient a week, window 28 days, 4 cohorts of 3: each cohort is complete 42 days
+    # after its first patient, so both designs take 168 days (traced in test_backfill_calendar.py);
+    # the arrivals on days +21, +28, +35 of cohorts 2-4 are backfilled one dose below.
+    common = ["simulate", *BF_BOIN[2:], "--true", "0,0,0,0", "--cohorts", "4", "--trials", "5"]
+    shown = run_json(*common, "--accrual-days", "7")
+    assert shown["escalation_patients"] == [3.0, 3.0, 3.0, 3.0]
+    assert shown["backfill_patients"] == [3.0, 3.0, 3.0, 0.0]
+    assert (shown["mean_duration_days"], shown["boin_mean_duration_days"]) == (168.0, 168.0)
+    assert shown["mean_unevaluated_backfill_n"] == 3.0
+    both = runner.invoke(app, [*common, "--accrual-days", "7", "--backfill-size", "2"])
+    assert both.exit_code == 2
+    assert "backfill_size" in both.stderr

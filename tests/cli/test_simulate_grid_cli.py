@@ -131,7 +131,15 @@ def test_grid_of_every_design_json_csv_and_table(tmp_path: Path) -> None:
         "mean_n",
     }
     assert set(rows[0]) == base
-    assert set(rows[1]) == base | {"escalation_patients", "backfill_patients", "mean_backfill_n"}
+    # BF-BOIN meets the grid's accrual rate: calendar time, plain BOIN's duration beside its own
+    assert set(rows[1]) == base | {
+        "escalation_patients",
+        "backfill_patients",
+        "mean_backfill_n",
+        "mean_unevaluated_backfill_n",
+        "mean_duration_days",
+        "boin_mean_duration_days",
+    }
     assert set(rows[2]) == base | {"mean_duration_days"}
     assert set(rows[3]) == base | {"responses"}
     assert rows[2]["mean_n"] == 12  # 4 cohorts x 3 patients, one by one

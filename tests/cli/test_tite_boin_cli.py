@@ -49,3 +49,18 @@ def test_an_unknown_tite_method_exits_2_naming_it(tmp_path: Path) -> None:
     protocol = protocol_with(tmp_path, 'tite_method = "yuan2019"')
     result = runner.invoke(app, ["escalate", "--protocol-file", str(protocol)])
     assert result.exit_code == 2 and "tite_method" in result.stderr
+
+
+def test_the_tite_method_flag_overrides_the_protocol(tmp_path: Path) -> None:
+    # The same data as above: the protocol says yuan2018, the flag says lin-yuan2020 and wins.
+    patients = [{"dose_level": 2, "dlt": "yes"}, {"dose_level": 2, "dlt": "no"}]
+    patients += [{"dose_level": 2, "dlt": "pending", "followup_days": 0}] * 2
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"patients": patients}))
+    protocol = protocol_with(tmp_path, 'tite_method = "yuan2018"')
+    args = ["escalate", str(state), "--protocol-file", str(protocol), "--json"]
+    flagged = runner.invoke(app, [*args, "--tite-method", "lin-yuan2020"])
+    assert flagged.exit_code == 0, flagged.output
+    assert json.loads(flagged.stdout)["decision"] == "de-escalate"
+    bad = runner.invoke(app, [*args, "--tite-method", "yuan"])
+    assert bad.exit_code == 2 and "tite_method" in bad.stderr

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from cartrial.errors import InputError
+from cartrial.escalation.backfill_calendar import simulate_backfill_calendar_operating_characteristics
 from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
 from cartrial.escalation.boin12_simulation import simulate_boin12_operating_characteristics
 from cartrial.escalation.grid import parse_grid, simulate_grid_cell
@@ -135,6 +136,25 @@ def test_a_cell_reports_only_what_its_design_has() -> None:
     ]
 
 
+def test_bf_boin_with_an_accrual_rate_runs_in_calendar_time() -> None:
+    # The grid's accrual rate reaches a BF-BOIN design without backfill_size: Zhao et al. 2024's
+    # calendar-time simulation, with plain BOIN's duration on the same arrivals beside.
+    grid = EVERY_DESIGN.replace("backfill_size = 2\n", "")
+    bf = parse_grid(grid)[1]
+    assert (bf.run.accrual_days, bf.run.accrual, bf.run.backfill_size) == (7, "poisson", None)
+    both = simulate_backfill_calendar_operating_characteristics(
+        bf.settings, bf.scenario.true_tox, 4, 7.0, "poisson", bf.run.trials, bf.run.seed
+    )
+    result = simulate_grid_cell(bf)
+    assert result.selection_pct == both.bf_boin.selection_pct
+    assert result.backfill_patients == both.bf_boin.backfill_patients
+    assert result.mean_duration_days == both.bf_boin.mean_duration_days
+    assert result.boin_mean_duration_days == both.boin.mean_duration_days
+    assert result.mean_unevaluated_backfill_n == both.bf_boin.mean_unevaluated_backfill_n
+    # With backfill_size it stays cohort by cohort: the grid's accrual rate is not passed on.
+    assert parse_grid(EVERY_DESIGN)[1].run.accrual_days is None
+
+
 def test_the_dispatch_refuses_what_a_design_lacks() -> None:
     boin, _, tite_boin, _, boin12 = parse_grid(EVERY_DESIGN)
     no_efficacy = Scenario("A", boin12.scenario.true_tox)
@@ -146,6 +166,10 @@ def test_the_dispatch_refuses_what_a_design_lacks() -> None:
     assert info.value.errors[0].field == "accrual_days"
     with pytest.raises(InputError) as info:
         simulate_cell(boin.settings, boin.scenario, RunSettings(4, 10, 1, backfill_size=2))
+    assert info.value.errors[0].field == "backfill_size"
+    _, bf, *_ = parse_grid(EVERY_DESIGN)
+    with pytest.raises(InputError) as info:
+        simulate_cell(bf.settings, bf.scenario, RunSettings(4, 10, 1, accrual_days=7.0, backfill_size=2))
     assert info.value.errors[0].field == "backfill_size"
 
 
@@ -184,6 +208,11 @@ GOOD_DESIGN = "[[designs]]\nname='boin'\ntarget=0.3\n"
         (GOOD_DESIGN + "backfill_size = 2\n[[scenarios]]\ntrue=[0.1]", "designs[0].backfill_size"),
         (
             GOOD_DESIGN + "backfill = true\nbackfill_size = 0\n[[scenarios]]\ntrue=[0.1]",
+            "designs[0].backfill_size",
+        ),
+        # a BF-BOIN design is cohort by cohort (backfill_size) or in calendar time (accrual_days)
+        (
+            GOOD_DESIGN + "backfill = true\nbackfill_size = 2\naccrual_days = 7\n[[scenarios]]\ntrue=[0.1]",
             "designs[0].backfill_size",
         ),
     ],

@@ -70,6 +70,11 @@ BACKFILL_OPTION = typer.Option(
 BACKFILL_CAP_OPTION = typer.Option(
     None, "--backfill-cap", help="BF-BOIN: a dose closes to backfill at this many patients (default 12)"
 )
+TITE_METHOD_OPTION = typer.Option(
+    None,
+    "--tite-method",
+    help="TITE-BOIN: lin-yuan2020 (effective sample size, default) or yuan2018 (imputation, STFT)",
+)
 START_OPTION = typer.Option(None, "--start-dose", help="start dose level (default: the protocol's)")
 PROTOCOL_VERSION_OPTION = typer.Option(None, "--protocol-version", help="embedded protocol version")
 PROTOCOL_FILE_OPTION = typer.Option(None, "--protocol-file", help="a protocol TOML file")
@@ -96,6 +101,7 @@ _DESIGN_FLAGS: dict[str, tuple[Any, Any]] = {
     "phi_e": (float | None, PHI_E_OPTION),
     "backfill": (bool | None, BACKFILL_OPTION),
     "backfill_cap": (int | None, BACKFILL_CAP_OPTION),
+    "tite_method": (str | None, TITE_METHOD_OPTION),
     "start_dose": (int | None, START_OPTION),
     "protocol_version": (str | None, PROTOCOL_VERSION_OPTION),
     "protocol_file": (Path | None, PROTOCOL_FILE_OPTION),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -23,7 +23,7 @@ from cartrial.cli.design_flags import (
     with_design_flags,
 )
 from cartrial.cli.protocol_cmd import load_protocol_option
-from cartrial.errors import FieldError, InputError
+from cartrial.errors import InputError
 
 # The engine imports numba and scipy; it is imported inside each command so `cartrial --help` stays fast.
 if TYPE_CHECKING:
@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from cartrial.escalation.grid import GridCell
     from cartrial.escalation.run_cell import CellResult, Scenario
 
-# One grid cell's result, or its bad input as (source, errors).
-CellOutcome: TypeAlias = "CellResult | tuple[str, tuple[FieldError, ...]]"
 
 # Column headings of the per-dose series (run_cell.CELL_SERIES) and the scalars' sentences.
 _SERIES_HEADINGS = {
@@ -47,7 +45,9 @@ _SCALAR_WORDS = {
     "stop_pct": "stopped early (no dose selected): {:.1f}%",
     "mean_n": "mean sample size {:.2f}",
     "mean_backfill_n": "of which backfill {:.2f}",
+    "mean_unevaluated_backfill_n": "backfill patients still in their window at the end {:.2f}",
     "mean_duration_days": "mean trial duration {:.1f} days",
+    "boin_mean_duration_days": "plain BOIN on the same arrivals {:.1f} days",
 }
 
 
@@ -107,22 +107,12 @@ def _selected_as(design: str) -> str:
     return "OBD" if design == "boin12" else "MTD"
 
 
-def simulate_cell_outcome(cell: GridCell) -> CellOutcome:
-    """One grid cell's result, or its bad input as (source, errors): run in-process or on a Dask
-    worker, whence an InputError would not come back (its constructor does not survive pickling)."""
-    from cartrial.escalation.grid import simulate_grid_cell
-
-    try:
-        return simulate_grid_cell(cell)
-    except InputError as exc:
-        return (exc.source, exc.errors)
-
-
-def _run_on_cluster(
-    cells: Sequence[GridCell], address: str, advance: Callable[[], None]
-) -> list[CellOutcome]:
-    """Every cell on the Dask cluster at `address`, results in the cells' order."""
+def _run_on_cluster(cells: Sequence[GridCell], address: str, advance: Callable[[], None]) -> list[CellResult]:
+    """Every cell on the Dask cluster at `address`, results in the cells' order; a cell's bad input
+    comes back as the InputError it raised on the worker."""
     from distributed import Client, as_completed
+
+    from cartrial.escalation.grid import simulate_grid_cell
 
     try:
         client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
@@ -131,7 +121,7 @@ def _run_on_cluster(
             "--scheduler", "scheduler", f"cannot reach a Dask scheduler at {address}: {exc}"
         ) from exc
     with client:
-        futures = client.map(simulate_cell_outcome, list(cells), pure=False)
+        futures = client.map(simulate_grid_cell, list(cells), pure=False)
         for _ in as_completed(futures):  # type: ignore[no-untyped-call]
             advance()
         gathered = client.gather(futures)  # type: ignore[no-untyped-call]
@@ -143,23 +133,17 @@ def _run_cells(cells: Sequence[GridCell], scheduler: str | None) -> list[CellRes
     input is raised."""
     from rich.progress import Progress
 
+    from cartrial.escalation.grid import simulate_grid_cell
+
     with Progress(console=stderr, transient=True) as progress:
         task = progress.add_task("simulating", total=len(cells))
-        if scheduler is None:
-            outcomes = []
-            for cell in cells:
-                outcomes.append(simulate_cell_outcome(cell))
-                if isinstance(outcomes[-1], tuple):
-                    break
-                progress.advance(task)
-        else:
-            outcomes = _run_on_cluster(cells, scheduler, lambda: progress.advance(task))
-    results = []
-    for outcome in outcomes:
-        if isinstance(outcome, tuple):
-            raise InputError(*outcome)
-        results.append(outcome)
-    return results
+        if scheduler is not None:
+            return _run_on_cluster(cells, scheduler, lambda: progress.advance(task))
+        results = []
+        for cell in cells:
+            results.append(simulate_grid_cell(cell))
+            progress.advance(task)
+        return results
 
 
 def _grid_rows(cells: Sequence[GridCell], results: Sequence[CellResult]) -> list[dict[str, Any]]:
@@ -276,6 +260,7 @@ def _simulate_grid(
     "phi_e",
     "backfill",
     "backfill_cap",
+    "tite_method",
     "protocol_version",
     "protocol_file",
 )
@@ -302,13 +287,15 @@ def simulate(
     ),
     csv_file: Path | None = typer.Option(None, "--csv", help="with GRID.toml: also write the cells as CSV"),
     accrual_days: float | None = typer.Option(
-        None, "--accrual-days", help="tite-crm, tite-boin: mean days between patients' arrivals"
+        None,
+        "--accrual-days",
+        help="tite-crm, tite-boin, and --backfill in calendar time: mean days between patients' arrivals",
     ),
-    accrual: str = typer.Option("fixed", "--accrual", help="tite-crm, tite-boin: fixed or poisson arrivals"),
+    accrual: str = typer.Option("fixed", "--accrual", help="with --accrual-days: fixed or poisson arrivals"),
     backfill_size: int | None = typer.Option(
         None,
         "--backfill-size",
-        help="BF-BOIN: backfill patients treated per escalation cohort (default: the cohort size)",
+        help="BF-BOIN cohort by cohort: backfill patients per escalation cohort (default: the cohort size)",
     ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="with GRID.toml: run the cells on the Dask scheduler at ADDR"
@@ -320,8 +307,11 @@ def simulate(
     tite-crm and tite-boin are simulated in calendar time, one patient at a time, for cohorts x
     cohort size patients, and also report the mean trial duration in days. With --backfill (BF-BOIN),
     each escalation cohort comes with a backfill cohort at the highest dose open to backfill; patients
-    are reported per dose as escalation, backfill and total. boin12 takes --true-efficacy too, selects
-    the optimal biological dose and reports mean responses per dose.
+    are reported per dose as escalation, backfill and total. With --backfill and --accrual-days, BF-BOIN
+    runs in calendar time (Zhao et al. 2024): patients arriving while a cohort is pending are
+    backfilled up to the cap, and plain BOIN's duration on the same arrivals is shown beside.
+    boin12 takes --true-efficacy too, selects the optimal biological dose and reports mean responses
+    per dose.
     """
     from dataclasses import replace
 

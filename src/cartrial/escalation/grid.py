@@ -4,7 +4,8 @@
     seed = 6
     cohorts = 10          # cohorts per trial (x cohort_size patients, one by one, for TITE designs)
     cohort_size = 3
-    accrual_days = 7      # TITE designs: mean days between arrivals (a design may set its own)
+    accrual_days = 7      # TITE designs and BF-BOIN in calendar time: mean days between arrivals
+                          # (a design may set its own)
     accrual = "fixed"     # or "poisson"
 
     [[designs]]
@@ -15,8 +16,8 @@
     name = "boin"
     label = "BF-BOIN"
     target = 0.3
-    backfill = true       # BF-BOIN; backfill_size: patients per backfill cohort (default cohort_size)
-    backfill_size = 3
+    backfill = true       # BF-BOIN: in calendar time with an accrual rate (Zhao et al. 2024), or
+    backfill_size = 3     # cohort by cohort, this many backfill patients per escalation cohort
 
     [[designs]]
     name = "tite-boin"
@@ -202,7 +203,16 @@ def parse_grid(text: str, source: str = "grid") -> tuple[GridCell, ...]:
                     raise InputError.single(
                         source, f"{where}backfill_size", "applies only with backfill = true (BF-BOIN)"
                     )
+                if "accrual_days" in design:
+                    raise InputError.single(
+                        source,
+                        f"{where}backfill_size",
+                        "BF-BOIN runs cohort by cohort with backfill_size, in calendar time with "
+                        "accrual_days: give one",
+                    )
                 backfill_size = _parse_positive_int(design, "backfill_size", 1, source, where)
+                # Cohort by cohort: the grid's accrual rate is for the designs run in calendar time.
+                days = None
             if settings.design == "boin12" and scenario.true_efficacy is None:
                 raise InputError.single(
                     source,

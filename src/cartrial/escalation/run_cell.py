@@ -3,7 +3,8 @@
 `cartrial simulate` runs one cell from its flags and every cell of a grid through `simulate_cell`, so
 the choice of simulator (cohort designs, TITE designs in calendar time, BF-BOIN, BOIN12) is made here
 once. A cell's result carries the per-dose series and scalars every design reports, plus those only
-some report: responses (BOIN12), escalation and backfill patients (BF-BOIN), duration (TITE designs).
+some report: responses (BOIN12), escalation and backfill patients (BF-BOIN), duration (TITE designs,
+and BF-BOIN in calendar time, with plain BOIN's duration on the same arrivals beside it).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cartrial.errors import InputError
+from cartrial.escalation.backfill_calendar import simulate_backfill_calendar_operating_characteristics
 from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
 from cartrial.escalation.boin12_simulation import simulate_boin12_operating_characteristics
 from cartrial.escalation.configure import DesignSettings
@@ -23,7 +25,14 @@ Accrual = Literal["fixed", "poisson"]
 TITE_DESIGNS = ("tite-crm", "tite-boin")
 # A cell's per-dose series and scalars, in the order outputs show them (CellResult's fields).
 CELL_SERIES = ("selection_pct", "escalation_patients", "backfill_patients", "patients", "dlts", "responses")
-CELL_SCALARS = ("stop_pct", "mean_n", "mean_backfill_n", "mean_duration_days")
+CELL_SCALARS = (
+    "stop_pct",
+    "mean_n",
+    "mean_backfill_n",
+    "mean_unevaluated_backfill_n",
+    "mean_duration_days",
+    "boin_mean_duration_days",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +53,10 @@ class RunSettings:
     trials: int
     seed: int
     accrual_days: float | None = None
-    """TITE designs: mean days between arrivals."""
+    """TITE designs and BF-BOIN in calendar time: mean days between arrivals."""
     accrual: Accrual = "fixed"
     backfill_size: int | None = None
-    """BF-BOIN: backfill patients per escalation cohort; None = the cohort size."""
+    """BF-BOIN cohort by cohort: backfill patients per escalation cohort; None = the cohort size."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +73,11 @@ class CellResult:
     escalation_patients: tuple[float, ...] | None = None
     backfill_patients: tuple[float, ...] | None = None
     mean_backfill_n: float | None = None
+    mean_unevaluated_backfill_n: float | None = None
+    """BF-BOIN in calendar time: backfill patients still in their window when the trial ends."""
     mean_duration_days: float | None = None
+    boin_mean_duration_days: float | None = None
+    """BF-BOIN in calendar time: plain BOIN's mean duration on the same arrivals and patients."""
 
     def per_dose(self) -> dict[str, tuple[float, ...]]:
         """The per-dose series the design reports, by name, in the order of CELL_SERIES."""
@@ -99,6 +112,8 @@ def simulate_cell(settings: DesignSettings, scenario: Scenario, run: RunSettings
     if run.backfill_size is not None and not settings.backfill:
         raise InputError.single("simulate", "backfill_size", "applies only with backfill (BF-BOIN)")
     tox = scenario.true_tox
+    if settings.backfill and run.accrual_days is not None:
+        return _simulate_backfill_calendar(settings, tox, run)
     if settings.backfill:
         size = settings.cohort_size if run.backfill_size is None else run.backfill_size
         bf = simulate_backfill_operating_characteristics(
@@ -151,3 +166,35 @@ def simulate_cell(settings: DesignSettings, scenario: Scenario, run: RunSettings
         return CellResult(oc.selection_pct, oc.patients, oc.dlts, oc.stop_pct, oc.mean_n, boin12.responses)
     oc = simulate_operating_characteristics(settings, tox, run.cohorts, run.trials, run.seed)
     return CellResult(oc.selection_pct, oc.patients, oc.dlts, oc.stop_pct, oc.mean_n)
+
+
+def _simulate_backfill_calendar(
+    settings: DesignSettings, tox: tuple[float, ...], run: RunSettings
+) -> CellResult:
+    """BF-BOIN in calendar time: arrivals fill the backfill doses while a cohort is pending, up to the
+    cap, so a backfill size per cohort has no meaning there."""
+    if run.backfill_size is not None:
+        raise InputError.single(
+            "simulate",
+            "backfill_size",
+            "applies to BF-BOIN cohort by cohort; in calendar time (with accrual_days) arrivals fill "
+            "the backfill doses up to the cap",
+        )
+    assert run.accrual_days is not None
+    both = simulate_backfill_calendar_operating_characteristics(
+        settings, tox, run.cohorts, run.accrual_days, run.accrual, run.trials, run.seed
+    )
+    bf = both.bf_boin
+    return CellResult(
+        bf.selection_pct,
+        bf.patients,
+        bf.dlts,
+        bf.stop_pct,
+        bf.mean_n,
+        escalation_patients=bf.escalation_patients,
+        backfill_patients=bf.backfill_patients,
+        mean_backfill_n=bf.mean_backfill_n,
+        mean_unevaluated_backfill_n=bf.mean_unevaluated_backfill_n,
+        mean_duration_days=bf.mean_duration_days,
+        boin_mean_duration_days=both.boin.mean_duration_days,
+    )
