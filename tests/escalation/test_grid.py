@@ -221,3 +221,14 @@ def test_bad_grids_name_the_field(text: str, field: str) -> None:
     with pytest.raises(InputError) as info:
         parse_grid(text)
     assert info.value.errors[0].field == field
+
+
+def test_example_grid_of_every_design_runs_each_in_its_simulator() -> None:
+    cells = parse_grid((EXAMPLE.parent / "grid-every-design.toml").read_text())
+    assert len(cells) == 5 * 2
+    bf, tite_crm, boin12 = cells[1], cells[3], cells[4]
+    assert (bf.settings.backfill, bf.run.accrual_days, bf.run.backfill_size) == (True, 7, None)
+    assert (tite_crm.run.accrual, tite_crm.settings.skeleton) == ("poisson", (0.10, 0.20, 0.30, 0.45))
+    assert boin12.scenario.true_efficacy == (0.20, 0.40, 0.55, 0.55)
+    quick = RunSettings(2, 20, 1, 7.0, "poisson")
+    assert set(simulate_cell(bf.settings, bf.scenario, quick).as_json()) >= {"boin_mean_duration_days"}
