@@ -13,8 +13,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cartrial.errors import InputError
-from cartrial.escalation.backfill_calendar import simulate_backfill_calendar_operating_characteristics
-from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
+from cartrial.escalation.backfill_calendar import (
+    CalendarDesignSummary,
+    simulate_backfill_calendar_operating_characteristics,
+)
+from cartrial.escalation.backfill_simulation import (
+    BackfillOperatingCharacteristics,
+    simulate_backfill_operating_characteristics,
+)
 from cartrial.escalation.boin12_simulation import simulate_boin12_operating_characteristics
 from cartrial.escalation.configure import DesignSettings
 from cartrial.escalation.simulation import simulate_operating_characteristics
@@ -119,16 +125,7 @@ def simulate_cell(settings: DesignSettings, scenario: Scenario, run: RunSettings
         bf = simulate_backfill_operating_characteristics(
             settings, tox, run.cohorts, size, run.trials, run.seed
         )
-        return CellResult(
-            bf.selection_pct,
-            bf.patients,
-            bf.dlts,
-            bf.stop_pct,
-            bf.mean_n,
-            escalation_patients=bf.escalation_patients,
-            backfill_patients=bf.backfill_patients,
-            mean_backfill_n=bf.mean_backfill_n,
-        )
+        return _backfill_cell(bf)
     if settings.design in TITE_DESIGNS:
         if run.accrual_days is None:
             raise InputError.single(
@@ -185,6 +182,19 @@ def _simulate_backfill_calendar(
         settings, tox, run.cohorts, run.accrual_days, run.accrual, run.trials, run.seed
     )
     bf = both.bf_boin
+    return _backfill_cell(
+        bf,
+        mean_unevaluated_backfill_n=bf.mean_unevaluated_backfill_n,
+        mean_duration_days=bf.mean_duration_days,
+        boin_mean_duration_days=both.boin.mean_duration_days,
+    )
+
+
+def _backfill_cell(
+    bf: BackfillOperatingCharacteristics | CalendarDesignSummary, **calendar: float
+) -> CellResult:
+    """A BF-BOIN cell: patients per dose as escalation, backfill and total; in calendar time also
+    the durations and the backfill patients left unevaluated (`calendar`)."""
     return CellResult(
         bf.selection_pct,
         bf.patients,
@@ -194,7 +204,5 @@ def _simulate_backfill_calendar(
         escalation_patients=bf.escalation_patients,
         backfill_patients=bf.backfill_patients,
         mean_backfill_n=bf.mean_backfill_n,
-        mean_unevaluated_backfill_n=bf.mean_unevaluated_backfill_n,
-        mean_duration_days=bf.mean_duration_days,
-        boin_mean_duration_days=both.boin.mean_duration_days,
+        **calendar,
     )
