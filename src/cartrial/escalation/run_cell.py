@@ -191,10 +191,13 @@ def _simulate_backfill_calendar(
 
 
 def _backfill_cell(
-    bf: BackfillOperatingCharacteristics | CalendarDesignSummary, **calendar: float
+    bf: BackfillOperatingCharacteristics | CalendarDesignSummary,
+    mean_unevaluated_backfill_n: float | None = None,
+    mean_duration_days: float | None = None,
+    boin_mean_duration_days: float | None = None,
 ) -> CellResult:
     """A BF-BOIN cell: patients per dose as escalation, backfill and total; in calendar time also
-    the durations and the backfill patients left unevaluated (`calendar`)."""
+    the backfill patients left unevaluated and the durations."""
     return CellResult(
         bf.selection_pct,
         bf.patients,
@@ -204,5 +207,7 @@ def _backfill_cell(
         escalation_patients=bf.escalation_patients,
         backfill_patients=bf.backfill_patients,
         mean_backfill_n=bf.mean_backfill_n,
-        **calendar,
+        mean_unevaluated_backfill_n=mean_unevaluated_backfill_n,
+        mean_duration_days=mean_duration_days,
+        boin_mean_duration_days=boin_mean_duration_days,
     )
