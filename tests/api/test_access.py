@@ -77,6 +77,8 @@ EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
         "inv1": (200, 404),
         "coord2": (200, 404),
     },
+    # Site staff get their own site's counts; the endpoint takes no site.
+    "GET /study/summary": {**dict.fromkeys(ROLES, (200, 200)), "admin": (403, 403)},
     "GET /audit/verify": {**dict.fromkeys(ROLES, (403, 403)), "admin": (200, 200), "monitor": (200, 200)},
     "POST /auth/logout": dict.fromkeys(ROLES, (204, 204)),
 }
@@ -159,6 +161,7 @@ def calls(api: Api, subjects: dict[str, int], stages: dict[str, dict[str, int]])
         "GET /subjects/{subject}/records/{kind}": lambda h, s: client.get(
             f"{at('infused', s)}/records/adverse_event", headers=h
         ),
+        "GET /study/summary": lambda h, s: client.get("/api/v1/study/summary", headers=h),
         "GET /audit/verify": lambda h, s: client.get("/api/v1/audit/verify", headers=h),
         "POST /auth/logout": lambda h, s: client.post("/api/v1/auth/logout", headers=h),
     }

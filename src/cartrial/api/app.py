@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cartrial import __version__
 from cartrial.api.deps import settings_for
 from cartrial.api.errors import install_error_handlers
-from cartrial.api.routes import accounts, audit, auth, dosing, protocols, subjects
+from cartrial.api.routes import accounts, audit, auth, dosing, protocols, study, subjects
 from cartrial.api.schemas import BadInput, FieldProblem, Refusal
 
 API_PREFIX = "/api/v1"
@@ -56,7 +56,7 @@ def create_app(
     )
     app.state.cartrial = settings_for(sessions, clock)
     install_error_handlers(app)
-    for module in (auth, accounts, protocols, subjects, dosing, audit):
+    for module in (auth, accounts, protocols, subjects, dosing, study, audit):
         app.include_router(module.router, prefix=API_PREFIX)
 
     def openapi() -> dict[str, Any]:

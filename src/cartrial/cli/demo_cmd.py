@@ -132,11 +132,18 @@ def render_study(summary: StudySummary) -> None:
     stdout.print(consort)
 
     cohorts = Table(title=f"Cohorts ({summary.design})")
-    for column in ("cohort", "dose", "CAR+ T cells", "n", "evaluable", "DLTs"):
+    for column in ("cohort", "dose", "CAR+ T cells", "n", "evaluable", "DLTs", "pending", "SRC decision"):
         cohorts.add_column(column, justify="right")
     for c in summary.cohorts:
         cohorts.add_row(
-            str(c.number), c.dose_label, f"{c.car_t_cells:,}", str(c.enrolled), str(c.evaluable), str(c.dlts)
+            str(c.number),
+            c.dose_label,
+            f"{c.car_t_cells:,}",
+            str(c.enrolled),
+            str(c.evaluable),
+            str(c.dlts),
+            str(c.pending),
+            c.src_decision or "—",
         )
     stdout.print(cohorts)
 

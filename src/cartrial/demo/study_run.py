@@ -48,6 +48,7 @@ from cartrial.services.protocols import (
     prepare_store,
     stored_protocol,
 )
+from cartrial.services.reads import CohortSummaryView, ConsortView, study_summary
 from cartrial.services.screening import screen_candidate
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import SYSTEM_ACTOR, verify_chain
@@ -124,6 +125,9 @@ class CohortRow:
     enrolled: int
     evaluable: int
     dlts: int
+    pending: int
+    src_decision: str | None
+    """The action of the SRC decision that reviewed the cohort; None until one has."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +248,6 @@ class _Subject:
     infused: SimulatedSubject | None = None
     final_status: str | None = None
     final_rule: str | None = None
-    evaluable: bool | None = None
     dlt_day: float | None = None
     refusals: int = 0
 
@@ -545,7 +548,7 @@ class _Study:
     def on_assessment(self, subject_id: int) -> None:
         subject = self.subjects[subject_id]
         row = self.assess(subject_id)
-        subject.final_status, subject.final_rule, subject.evaluable = row.status, row.rule, row.evaluable
+        subject.final_status, subject.final_rule = row.status, row.rule
         dlt_at = json.loads(row.result_json)["dlt_at"]
         if dlt_at is not None and subject.infused is not None:
             infusion = subject.infused.infusion_at.replace(tzinfo=None)
@@ -558,8 +561,9 @@ class _Study:
     # the end
 
     def summarise(self) -> StudySummary:
-        with self.uow() as uow:
+        with UnitOfWork(self.sessions, read_only=True) as uow:
             recommendation = recommend(uow, self.users["statistician"])
+            counted = study_summary(uow, self.users["statistician"])
         settings = settings_from_protocol(self.protocol)
         outcomes = summarise_outcomes(recommendation.state, len(self.protocol.dose_levels))
         mtd = select_mtd(outcomes, settings).mtd
@@ -570,8 +574,8 @@ class _Study:
             scenario=self.options.scenario,
             protocol_ref=self.protocol.ref,
             design=self.protocol.design.name,
-            consort=self.consort(),
-            cohorts=tuple(self.cohort_row(c) for c in self.cohorts.values() if c.subjects),
+            consort=_consort(counted.consort),
+            cohorts=tuple(self.cohort_row(c) for c in counted.cohorts if c.patients),
             dlts=tuple(
                 DltRow(
                     s.label,
@@ -595,32 +599,18 @@ class _Study:
             audit_problems=tuple(str(p) for p in problems),
         )
 
-    def consort(self) -> tuple[tuple[str, int], ...]:
-        verdicts = [r.verdict for r in self.screenings]
-        enrolled = [s for s in self.subjects.values() if s.cohort]
-        return (
-            ("screened", len(verdicts)),
-            ("screen failures (ineligible)", verdicts.count(Verdict.INELIGIBLE)),
-            ("screening incomplete", verdicts.count(Verdict.INCOMPLETE)),
-            ("eligible", verdicts.count(Verdict.ELIGIBLE)),
-            ("eligible, not enrolled", verdicts.count(Verdict.ELIGIBLE) - len(enrolled)),
-            ("enrolled", len(enrolled)),
-            ("infused", sum(1 for s in enrolled if s.infused is not None)),
-            ("DLT-evaluable", sum(1 for s in enrolled if s.evaluable)),
-            ("with a DLT", sum(1 for s in enrolled if s.final_status == "dlt")),
-        )
-
-    def cohort_row(self, cohort: _Cohort) -> CohortRow:
-        members = [self.subjects[i] for i in cohort.subjects]
+    def cohort_row(self, cohort: CohortSummaryView) -> CohortRow:
         dose = self.protocol.dose_level(cohort.dose_level)
         return CohortRow(
             cohort.number,
             cohort.dose_level,
             dose.label,
             dose.car_t_cells,
-            len(members),
-            sum(1 for s in members if s.evaluable),
-            sum(1 for s in members if s.final_status == "dlt"),
+            cohort.patients,
+            cohort.evaluable,
+            cohort.dlts,
+            cohort.pending,
+            cohort.src_decision,
         )
 
     def kinetics(self) -> tuple[KineticsRow, ...]:
@@ -654,6 +644,23 @@ class _Study:
                 )
             )
         return tuple(rows)
+
+
+def _consort(counts: ConsortView) -> tuple[tuple[str, int], ...]:
+    """The subject flow as the demo prints it, from the study summary the services count."""
+    return (
+        ("screened", counts.screened),
+        ("screen failures (ineligible)", counts.screen_failures),
+        ("screening incomplete", counts.screening_incomplete),
+        ("eligible", counts.eligible),
+        ("eligible, not enrolled", counts.eligible - counts.enrolled),
+        ("enrolled", counts.enrolled),
+        ("infused", counts.infused),
+        ("DLT-evaluable", counts.completed_dlt_window),
+        ("with a DLT", counts.with_dlt),
+        ("withdrawn", counts.withdrawn),
+        ("died", counts.died),
+    )
 
 
 def _shift_dates(value: Any, days: int) -> Any:

@@ -5,14 +5,19 @@ so shells never see the ORM. Who may read what is decided by `require` and `Prin
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select
 
+from cartrial.eligibility import Verdict
+from cartrial.eligibility.result import CriterionResult, Outcome
 from cartrial.services.access import Permission, Principal, require, require_readable_subject
 from cartrial.services.clinical import current_documents
+from cartrial.services.lifecycle import SubjectStatus
 from cartrial.services.protocols import current_protocol_ref
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.models import (
@@ -20,6 +25,7 @@ from cartrial.store.models import (
     Cohort,
     DltAssessment,
     Enrollment,
+    Infusion,
     ProtocolVersion,
     Screening,
     Site,
@@ -345,3 +351,195 @@ def clinical_documents(
     (NotFoundError for a subject this user may not read)."""
     require_readable(uow, principal, subject_id)
     return [clinical_document_view(row) for row in current_documents(uow, subject_id, kind)]
+
+
+# --- the study summary: CONSORT counts and the cohort table
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenFailureReasonView:
+    """An exclusion criterion and how many screen failures it excluded (the latest screening of each)."""
+
+    criterion: str
+    title: str
+    subjects: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConsortView:
+    """Subject flow (CONSORT) over the subjects the caller may read, each counted at its latest screening
+    and its latest DLT assessment.
+
+    A subject may fail several criteria, so `screen_failure_reasons` can add up to more than
+    `screen_failures`. `completed_dlt_window` counts the subjects judged DLT-evaluable: a DLT, or followed
+    through the window without one.
+    """
+
+    screened: int
+    screen_failures: int
+    screen_failure_reasons: tuple[ScreenFailureReasonView, ...]
+    screening_incomplete: int
+    eligible: int
+    enrolled: int
+    infused: int
+    completed_dlt_window: int
+    with_dlt: int
+    withdrawn: int
+    died: int
+
+
+@dataclass(frozen=True, slots=True)
+class CohortSummaryView:
+    """A cohort and its patients: judged DLT-evaluable, with a DLT, still pending (no assessment yet, or
+    the latest one pending: as the design counts them, so a subject withdrawn before infusion stays
+    pending until judged not evaluable), and the SRC decision that reviewed it (None until one has)."""
+
+    number: int
+    dose_level: int
+    size: int
+    status: str
+    patients: int
+    evaluable: int
+    dlts: int
+    pending: int
+    src_decision: str | None
+    next_dose: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StudySummaryView:
+    """CONSORT counts and the cohort table. Site staff see their own site's subjects counted; the
+    cohorts and SRC decisions themselves are the study's."""
+
+    sites: tuple[str, ...] | None
+    """The sites counted; None for every site."""
+    consort: ConsortView
+    cohorts: tuple[CohortSummaryView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _SubjectFacts:
+    """What the summary counts of one subject: its latest screening and its latest DLT assessment."""
+
+    status: str
+    verdict: str
+    result_json: str
+    cohort_id: int | None
+    infused: bool
+    dlt_status: str | None
+    evaluable: bool | None
+
+
+def study_summary(uow: UnitOfWork, principal: Principal) -> StudySummaryView:
+    """The study's CONSORT counts and cohort table, as this user may read them."""
+    require(principal, Permission.READ_SUBJECTS)
+    sites = principal.sites_readable()
+    in_scope: list[ColumnElement[bool]] = [] if sites is None else [Subject.site_id.in_(sites)]
+    latest_screening = (
+        select(Screening.subject_id, func.max(Screening.version).label("version"))
+        .group_by(Screening.subject_id)
+        .subquery()
+    )
+    latest_assessment = (
+        select(DltAssessment.subject_id, func.max(DltAssessment.version).label("version"))
+        .group_by(DltAssessment.subject_id)
+        .subquery()
+    )
+    rows = [
+        _SubjectFacts(*row)
+        for row in uow.session.execute(
+            select(
+                Subject.status,
+                Screening.verdict,
+                Screening.result_json,
+                Enrollment.cohort_id,
+                Infusion.id.is_not(None).label("infused"),
+                DltAssessment.status.label("dlt_status"),
+                DltAssessment.evaluable,
+            )
+            .join(latest_screening, latest_screening.c.subject_id == Subject.id)
+            .join(
+                Screening,
+                (Screening.subject_id == Subject.id) & (Screening.version == latest_screening.c.version),
+            )
+            .outerjoin(Enrollment, Enrollment.subject_id == Subject.id)
+            .outerjoin(Infusion, Infusion.subject_id == Subject.id)
+            .outerjoin(latest_assessment, latest_assessment.c.subject_id == Subject.id)
+            .outerjoin(
+                DltAssessment,
+                (DltAssessment.subject_id == Subject.id)
+                & (DltAssessment.version == latest_assessment.c.version),
+            )
+            .where(*in_scope)
+            .order_by(Subject.id)
+        )
+    ]
+    return StudySummaryView(
+        None if sites is None else tuple(sorted(sites)),
+        _consort(rows),
+        _cohort_table(uow, rows),
+    )
+
+
+def _consort(rows: Sequence[_SubjectFacts]) -> ConsortView:
+    verdicts = Counter(row.verdict for row in rows)
+    statuses = Counter(row.status for row in rows)
+    enrolled = [row for row in rows if row.cohort_id is not None]
+    reasons: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        if row.verdict == Verdict.INELIGIBLE.value:
+            reasons.update(
+                (c["id"], c["title"])
+                for c in json.loads(row.result_json)["criteria"]
+                if CriterionResult(c["id"], c["kind"], c["title"], Outcome(c["result"]), (), ()).excludes
+            )
+    return ConsortView(
+        screened=len(rows),
+        screen_failures=verdicts[Verdict.INELIGIBLE.value],
+        screen_failure_reasons=tuple(
+            ScreenFailureReasonView(criterion, title, n)
+            for (criterion, title), n in sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+        ),
+        screening_incomplete=verdicts[Verdict.INCOMPLETE.value],
+        eligible=verdicts[Verdict.ELIGIBLE.value],
+        enrolled=len(enrolled),
+        infused=sum(1 for row in enrolled if row.infused),
+        completed_dlt_window=sum(1 for row in enrolled if row.evaluable is True),
+        with_dlt=sum(1 for row in enrolled if row.dlt_status == "dlt"),
+        withdrawn=statuses[SubjectStatus.WITHDRAWN.value],
+        died=statuses[SubjectStatus.DIED.value],
+    )
+
+
+def _cohort_table(uow: UnitOfWork, rows: Sequence[_SubjectFacts]) -> tuple[CohortSummaryView, ...]:
+    members: dict[int, list[_SubjectFacts]] = {}
+    for row in rows:
+        if row.cohort_id is not None:
+            members.setdefault(row.cohort_id, []).append(row)
+    decisions = {
+        decision.reviewed_cohort_id: decision
+        for decision in uow.session.execute(
+            select(SrcDecision.reviewed_cohort_id, SrcDecision.action, SrcDecision.next_dose).where(
+                SrcDecision.reviewed_cohort_id.is_not(None)
+            )
+        )
+    }
+    table = []
+    for cohort in uow.session.execute(select(Cohort).order_by(Cohort.number)).scalars():
+        patients = members.get(cohort.id, [])
+        decision = decisions.get(cohort.id)
+        table.append(
+            CohortSummaryView(
+                number=cohort.number,
+                dose_level=cohort.dose_level,
+                size=cohort.size,
+                status=cohort.status,
+                patients=len(patients),
+                evaluable=sum(1 for row in patients if row.evaluable is True),
+                dlts=sum(1 for row in patients if row.dlt_status == "dlt"),
+                pending=sum(1 for row in patients if row.dlt_status in (None, "pending")),
+                src_decision=None if decision is None else decision.action,
+                next_dose=None if decision is None else decision.next_dose,
+            )
+        )
+    return tuple(table)
