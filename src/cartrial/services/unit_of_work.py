@@ -6,7 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from cartrial.store.db import READ_ONLY
+from cartrial.store.db import READ_ONLY_OPTIONS
 
 
 class UnitOfWork:
@@ -24,7 +24,7 @@ class UnitOfWork:
         self.session = self._sessions()
         if self.read_only:
             # Begins the transaction on a connection carrying the option the engine's "begin" reads.
-            self.session.connection(execution_options={READ_ONLY: True})
+            self.session.connection(execution_options=READ_ONLY_OPTIONS)
         else:
             self.session.begin()
         return self

@@ -1,6 +1,6 @@
 """Engines and sessions: SQLite (default) and PostgreSQL, each set up for safe concurrent writes.
 
-A transaction is a writer unless it is opened with the execution option `READ_ONLY` (see
+A transaction is a writer unless it is opened with the execution options `READ_ONLY_OPTIONS` (see
 `services.unit_of_work.UnitOfWork(read_only=True)`): SQLite then begins it DEFERRED with `query_only` on,
 so in WAL mode it reads a snapshot without waiting for the write lock; PostgreSQL runs it READ ONLY. Either
 database refuses a write attempted in it.
@@ -15,8 +15,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///cartrial.sqlite"
-# The execution option that marks a connection's transaction as read-only.
+# The execution option that marks a connection's transaction as read-only for SQLite (read by the
+# "begin" listener below), and SQLAlchemy's own for PostgreSQL, with which psycopg begins the transaction
+# as `BEGIN READ ONLY` (no extra round trip) and which is reset when the connection returns to the pool.
 READ_ONLY = "cartrial_read_only"
+READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
 
 
 def database_url() -> str:
@@ -59,24 +62,13 @@ def _sqlite_setup(engine: Engine) -> None:
             driver.execute("BEGIN IMMEDIATE")
 
 
-def _postgresql_setup(engine: Engine) -> None:
-    """A read-only transaction is declared READ ONLY (its first statement, as PostgreSQL requires)."""
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        if _read_only(connection):
-            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-
-
 def make_engine(url: str | None = None) -> Engine:
     url = url or database_url()
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_setup(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
-    _postgresql_setup(engine)
-    return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
