@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from cartrial.errors import InputError
-from cartrial.services.clinical import current_documents, record_clinical
+from cartrial.services.clinical import record_clinical
 from cartrial.services.dosing import enroll, record_infusion, record_milestone
 from cartrial.services.errors import NotFoundError
 from cartrial.services.lifecycle import SubjectStatus
+from cartrial.services.reads import current_documents
 from cartrial.store.audit import verify_chain
 from cartrial.store.models import DltAssessment, Subject
 from tests.services.conftest import NOW, Study
@@ -116,7 +117,7 @@ def test_labs_pk_samples_and_response_visits_are_versioned_documents(study: Stud
     record(study, subject, "response_visit", visit, NOW)
     with study.uow() as uow:
         samples = current_documents(uow, subject, "pk_sample")
-        assert [(s.version, json.loads(s.document_json)["value"]) for s in samples] == [(2, "51243")]
+        assert [(s.version, s.document["value"]) for s in samples] == [(2, "51243")]
         assert samples[0].reason == "transcription error"
 
 

@@ -18,9 +18,10 @@ from cartrial.services.dosing import (
 )
 from cartrial.services.errors import ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError
 from cartrial.services.lifecycle import SubjectStatus
+from cartrial.services.reads import EnrollmentView, SrcDecisionView
 from cartrial.services.screening import screen_candidate
 from cartrial.store.audit import verify_chain
-from cartrial.store.models import Cohort, Enrollment, SrcDecision, Subject
+from cartrial.store.models import Cohort, Enrollment, Subject
 from tests.services.conftest import NOW, PASSWORD, Study
 
 EXAMPLE = json.loads((Path(__file__).parents[2] / "examples" / "screening" / "eligible.json").read_text())
@@ -34,14 +35,14 @@ def candidate(study: Study, n: int, site: str = "S01", user: str = "inv1") -> in
     return outcome.subject_id
 
 
-def src_signs(study: Study, when: datetime = NOW, **override: Any) -> SrcDecision:
+def src_signs(study: Study, when: datetime = NOW, **override: Any) -> SrcDecisionView:
     with study.uow() as uow:
         decision = sign_src_decision(uow, study.users["src"], PASSWORD, "approved", when, **override)
         uow.commit()
     return decision
 
 
-def enroll_subject(study: Study, subject_id: int, user: str = "inv1") -> Enrollment:
+def enroll_subject(study: Study, subject_id: int, user: str = "inv1") -> EnrollmentView:
     with study.uow() as uow:
         enrollment = enroll(uow, study.users[user], subject_id, NOW)
         uow.commit()

@@ -68,15 +68,6 @@ def create_app(
     return app
 
 
-def create_app_from_environment() -> FastAPI:
-    """The API over `CARTRIAL_DATABASE_URL` on the server's UTC clock: what each `cartrial serve` worker
-    process builds for itself (its own engine and connections)."""
-    from cartrial.store.db import make_engine, session_factory
-
-    engine = make_engine()
-    return create_app(session_factory(engine), lambda: datetime.now(UTC), engine.dispose)
-
-
 def openapi_text() -> str:
     """The OpenAPI document as committed in docs/openapi.json (it depends on no database or clock)."""
     app = create_app(sessionmaker(), lambda: datetime.now(UTC))

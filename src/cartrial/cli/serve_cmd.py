@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 def register(app: typer.Typer) -> None:
@@ -25,13 +30,25 @@ def serve(
 
     upgrade()
     uvicorn.run(
-        "cartrial.api.app:create_app_from_environment",
+        "cartrial.cli.serve_cmd:create_app_from_environment",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         access_log=access_log,
     )
+
+
+def create_app_from_environment() -> FastAPI:
+    """The API over `CARTRIAL_DATABASE_URL` on the server's UTC clock: what each `cartrial serve` worker
+    process builds for itself (its own engine and connections)."""
+    from datetime import UTC, datetime
+
+    from cartrial.api import create_app
+    from cartrial.store.db import make_engine, session_factory
+
+    engine = make_engine()
+    return create_app(session_factory(engine), lambda: datetime.now(UTC), engine.dispose)
 
 
 def openapi() -> None:

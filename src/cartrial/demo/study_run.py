@@ -48,13 +48,12 @@ from cartrial.services.protocols import (
     prepare_store,
     stored_protocol,
 )
-from cartrial.services.reads import CohortSummaryView, ConsortView, study_summary
+from cartrial.services.reads import CohortSummaryView, ConsortView, DltAssessmentView, study_summary
 from cartrial.services.screening import screen_candidate
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import SYSTEM_ACTOR, verify_chain
 from cartrial.store.db import make_engine, session_factory
 from cartrial.store.migrate import upgrade
-from cartrial.store.models import DltAssessment
 from cartrial.synthetic.candidates import generate_candidates
 from cartrial.synthetic.study import (
     CRS_TERM,
@@ -394,7 +393,7 @@ class _Study:
                 rationale=rationale,
             )
             uow.commit()
-        recommended = str(json.loads(decision.recommendation_json)["reason"])
+        recommended = str(decision.recommendation["reason"])
         reason = recommended if rationale is None else f"{rationale} (the design: {recommended})"
         next_label = None if decision.next_dose is None else self.label(decision.next_dose)
         self.decisions.append(
@@ -518,7 +517,7 @@ class _Study:
         window = timedelta(days=self.protocol.dlt.window_days + ASSESSMENT_DELAY_DAYS)
         self.schedule(self.now + window, "assessment", subject_id)
 
-    def assess(self, subject_id: int) -> DltAssessment:
+    def assess(self, subject_id: int) -> DltAssessmentView:
         subject = self.subjects[subject_id]
         assert subject.infused is not None
         record = safety_record(subject.infused, self.now)
@@ -549,7 +548,7 @@ class _Study:
         subject = self.subjects[subject_id]
         row = self.assess(subject_id)
         subject.final_status, subject.final_rule = row.status, row.rule
-        dlt_at = json.loads(row.result_json)["dlt_at"]
+        dlt_at = row.result["dlt_at"]
         if dlt_at is not None and subject.infused is not None:
             infusion = subject.infused.infusion_at.replace(tzinfo=None)
             subject.dlt_day = (datetime.fromisoformat(dlt_at) - infusion) / timedelta(days=1)

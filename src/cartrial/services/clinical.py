@@ -21,10 +21,16 @@ from cartrial.safety import AdverseEvent, LabResult, SubjectSafety, adjudicate_d
 from cartrial.services.access import Permission, Principal, require
 from cartrial.services.dosing import store_dlt_assessment, treatment_of
 from cartrial.services.protocols import current_protocol
+from cartrial.services.reads import (
+    ClinicalDocumentView,
+    DltAssessmentView,
+    clinical_document_view,
+    current_documents,
+)
 from cartrial.services.screening import visible_subject
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Change, append_audit
-from cartrial.store.models import ClinicalRecord, DltAssessment, Subject
+from cartrial.store.models import ClinicalRecord, Subject
 
 
 class _Input(BaseModel):
@@ -117,7 +123,7 @@ def record_clinical(
     text: str,
     now: datetime,
     reason: str | None = None,
-) -> ClinicalRecord:
+) -> ClinicalDocumentView:
     """Store a new document, or a corrected version of one already stored (a reason is then required)."""
     subject = visible_subject(uow, principal, subject_id)
     actor = require(principal, Permission.RECORD_CLINICAL, subject.site_id)
@@ -146,7 +152,7 @@ def record_clinical(
     append_audit(uow.session, actor, action, "subject", str(subject.id), changes, now, row.reason)
     if kind == "adverse_event":
         readjudicate(uow, principal, subject, now)
-    return row
+    return clinical_document_view(row)
 
 
 def _check_dates(kind: str, document: BaseModel, now: datetime) -> None:
@@ -178,22 +184,9 @@ def _latest_version(uow: UnitOfWork, subject_id: int, kind: str, key: str) -> in
     ).scalar_one()
 
 
-def current_documents(uow: UnitOfWork, subject_id: int, kind: str) -> list[ClinicalRecord]:
-    """The latest version of every document of one kind, in the order first recorded."""
-    rows = uow.session.execute(
-        select(ClinicalRecord)
-        .where(ClinicalRecord.subject_id == subject_id, ClinicalRecord.kind == kind)
-        .order_by(ClinicalRecord.id)
-    ).scalars()
-    latest: dict[str, ClinicalRecord] = {}
-    for row in rows:
-        latest[row.record_key] = row
-    return list(latest.values())
-
-
 def readjudicate(
     uow: UnitOfWork, principal: Principal, subject: Subject, now: datetime
-) -> DltAssessment | None:
+) -> DltAssessmentView | None:
     """Adjudicate from every stored adverse event as of `now`, if the subject has been infused.
 
     The DLT window starts at the start of the infusion day (the infusion is recorded as a date).
@@ -203,7 +196,7 @@ def readjudicate(
         return None
     protocol = current_protocol(uow)
     level = protocol.dose_level(enrollment.dose_level)
-    events = [json.loads(row.document_json) for row in current_documents(uow, subject.id, "adverse_event")]
+    events = [view.document for view in current_documents(uow, subject.id, "adverse_event")]
     safety_input = {
         "subject_id": subject.screening_id,
         "dose_level": enrollment.dose_level,
@@ -222,7 +215,7 @@ def readjudicate(
     return store_dlt_assessment(uow, principal, subject, safety, text, adjudication, now)
 
 
-def close_dlt_windows(uow: UnitOfWork, principal: Principal, now: datetime) -> list[DltAssessment]:
+def close_dlt_windows(uow: UnitOfWork, principal: Principal, now: datetime) -> list[DltAssessmentView]:
     """Re-adjudicate, as of `now`, every subject of the caller's sites still inside a DLT window (or infused
     and not yet judged), from the stored adverse events — so a window that closed with no DLT is judged."""
     require(principal, Permission.RECORD_CLINICAL)

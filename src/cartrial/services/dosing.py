@@ -33,6 +33,13 @@ from cartrial.services.accounts import authenticate, display_name
 from cartrial.services.errors import ConflictError, NotFoundError
 from cartrial.services.lifecycle import SubjectStatus, check_transition
 from cartrial.services.protocols import current_protocol, current_protocol_ref, stored_protocol
+from cartrial.services.reads import (
+    DltAssessmentView,
+    EnrollmentView,
+    SrcDecisionView,
+    dlt_assessment_view,
+    src_decision_view,
+)
 from cartrial.services.screening import visible_subject
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Actor, Change, append_audit
@@ -110,7 +117,7 @@ def sign_src_decision(
     next_dose: int | None = None,
     stop: bool = False,
     rationale: str | None = None,
-) -> SrcDecision:
+) -> SrcDecisionView:
     """Sign the SRC's decision on the design's recommendation (re-entering the password).
 
     Without `next_dose`/`stop` the SRC follows the recommendation. A departure needs a rationale and may
@@ -158,7 +165,7 @@ def sign_src_decision(
     append_audit(uow.session, actor, "sign", "src_decision", str(row.id), changes, now, rationale)
     if action != "stop" and dose is not None:
         _open_next_cohort(uow, actor, dose, recommendation.protocol_ref, now)
-    return row
+    return src_decision_view(uow, row)
 
 
 def _decided(
@@ -201,7 +208,7 @@ def _open_next_cohort(uow: UnitOfWork, actor: Actor, dose: int, protocol_ref: st
     return cohort
 
 
-def enroll(uow: UnitOfWork, principal: Principal, subject_id: int, now: datetime) -> Enrollment:
+def enroll(uow: UnitOfWork, principal: Principal, subject_id: int, now: datetime) -> EnrollmentView:
     """Give an eligible subject the next slot of the open cohort, at its dose — or refuse clearly."""
     subject = visible_subject(uow, principal, subject_id)
     actor = require(principal, Permission.ENROLL, subject.site_id)
@@ -253,7 +260,7 @@ def enroll(uow: UnitOfWork, principal: Principal, subject_id: int, now: datetime
     ]
     append_audit(uow.session, actor, "enroll", "subject", str(subject.id), changes, now)
     uow.session.flush()
-    return enrollment
+    return EnrollmentView(subject.id, cohort.number, used + 1, cohort.dose_level, as_utc(now))
 
 
 def _design_says_suspend(uow: UnitOfWork) -> bool:
@@ -332,7 +339,7 @@ def record_infusion(
 
 def record_dlt_assessment(
     uow: UnitOfWork, principal: Principal, subject_id: int, safety_json: str, now: datetime
-) -> DltAssessment:
+) -> DltAssessmentView:
     """Adjudicate the subject's DLT status from its safety record (the safety core) and store it."""
     subject = visible_subject(uow, principal, subject_id)
     require(principal, Permission.RECORD_CLINICAL, subject.site_id)
@@ -356,7 +363,7 @@ def store_dlt_assessment(
     safety_json: str,
     adjudication: DltAdjudication,
     now: datetime,
-) -> DltAssessment:
+) -> DltAssessmentView:
     """Keep an adjudication as the subject's next DLT assessment and move the subject's status with it."""
     actor = require(principal, Permission.RECORD_CLINICAL, subject.site_id)
     previous = _latest_assessment(uow, subject.id)
@@ -392,7 +399,7 @@ def store_dlt_assessment(
     append_audit(
         uow.session, actor, "adjudicate", "subject", str(subject.id), changes, now, adjudication.reason
     )
-    return row
+    return dlt_assessment_view(row)
 
 
 def treatment_of(uow: UnitOfWork, subject_id: int) -> tuple[Enrollment | None, Infusion | None]:

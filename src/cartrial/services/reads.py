@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from cartrial.eligibility import Verdict
 from cartrial.eligibility.result import CriterionResult, Outcome
 from cartrial.services.access import Permission, Principal, require, require_readable_subject
-from cartrial.services.clinical import current_documents
 from cartrial.services.lifecycle import SubjectStatus
 from cartrial.services.protocols import current_protocol_ref
 from cartrial.services.unit_of_work import UnitOfWork
@@ -350,7 +349,21 @@ def clinical_documents(
     """The latest version of each of a subject's documents of one kind, in the order first recorded
     (NotFoundError for a subject this user may not read)."""
     require_readable(uow, principal, subject_id)
-    return [clinical_document_view(row) for row in current_documents(uow, subject_id, kind)]
+    return current_documents(uow, subject_id, kind)
+
+
+def current_documents(uow: UnitOfWork, subject_id: int, kind: str) -> list[ClinicalDocumentView]:
+    """The latest version of each of a subject's documents of one kind, in the order first recorded, for
+    a subject the caller has already been allowed to see."""
+    rows = uow.session.execute(
+        select(ClinicalRecord)
+        .where(ClinicalRecord.subject_id == subject_id, ClinicalRecord.kind == kind)
+        .order_by(ClinicalRecord.id)
+    ).scalars()
+    latest: dict[str, ClinicalRecord] = {}
+    for row in rows:
+        latest[row.record_key] = row
+    return [clinical_document_view(row) for row in latest.values()]
 
 
 # --- the study summary: CONSORT counts and the cohort table

@@ -80,11 +80,7 @@ async def close_windows(call: LoggedIn) -> list[DltAssessmentView]:
     """Judge, as of now, every subject of the caller's site still inside a DLT window, from the stored
     adverse events: a window that closed with nothing new is judged too (site staff)."""
 
-    def close(work: Work) -> list[DltAssessmentView]:
-        judged = close_dlt_windows(work.uow, work.principal, work.now)
-        return [reads.dlt_assessment_view(row) for row in judged]
-
-    return call.run(close)
+    return call.run(lambda work: close_dlt_windows(work.uow, work.principal, work.now))
 
 
 @router.get("/cohorts", response_model=list[CohortView])
@@ -106,7 +102,7 @@ def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionView:
     A wrong password counts towards the lock-out, as at login."""
     with call.authenticated() as work:
         try:
-            row = sign_src_decision(
+            return sign_src_decision(
                 work.uow,
                 work.principal,
                 body.password,
@@ -119,15 +115,12 @@ def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionView:
         except UnauthenticatedError:
             work.uow.commit()
             raise
-        return reads.src_decision_view(work.uow, row)
 
 
 @router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentView, status_code=201)
 async def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentView:
     """Give an eligible subject the next slot of the open cohort, at the cohort's dose level."""
-    return call.run(
-        lambda work: reads.enrollment_view(work.uow, enroll(work.uow, work.principal, subject_id, work.now))
-    )
+    return call.run(lambda work: enroll(work.uow, work.principal, subject_id, work.now))
 
 
 @router.post("/subjects/{subject_id}/milestones", response_model=SubjectStatusOut, status_code=201)
@@ -170,9 +163,7 @@ async def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn
     """Adjudicate the subject's DLT status with the safety core from its safety record (the body,
     `cartrial schema subject-safety`), and keep it as the subject's next assessment."""
     return call.run(
-        lambda work: reads.dlt_assessment_view(
-            record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now)
-        )
+        lambda work: record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now)
     )
 
 
@@ -193,9 +184,7 @@ async def record(
     An adverse event re-adjudicates the subject's DLT status."""
     text = json.dumps(body.document)
     return call.run(
-        lambda work: reads.clinical_document_view(
-            record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
-        )
+        lambda work: record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
     )
 
 
