@@ -165,11 +165,8 @@ _TOKEN_HOLDER = (
 
 
 def principal_from_token(uow: UnitOfWork, token: str, now: datetime) -> Principal:
-    """The user a bearer token belongs to, with every role they hold, in one query (every request asks).
-
-    Run on the connection, past the ORM: tokens, users and roles are never changed in a transaction
-    before its token is checked, so there is nothing pending to flush first."""
-    rows = uow.session.connection().execute(_TOKEN_HOLDER, {"digest": _token_digest(token)}).all()
+    """The user a bearer token belongs to, with every role they hold, in one query (every request asks)."""
+    rows = uow.execute(_TOKEN_HOLDER, {"digest": _token_digest(token)}).all()
     if not rows or rows[0].revoked or as_utc(rows[0].expires_at) <= now:
         raise UnauthenticatedError("the token is unknown, revoked or expired; log in again")
     first = rows[0]

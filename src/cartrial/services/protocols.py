@@ -116,7 +116,7 @@ _NONE_ACTIVE = "no protocol version is active; run `cartrial db upgrade`"
 
 def current_protocol_ref(uow: UnitOfWork) -> str:
     """The protocol version new screenings use: the one activated last."""
-    ref = uow.session.execute(_ACTIVE_REF).scalar_one_or_none()
+    ref = uow.execute(_ACTIVE_REF).scalar_one_or_none()
     if ref is None:
         raise NotFoundError(_NONE_ACTIVE)
     return str(ref)
@@ -124,7 +124,7 @@ def current_protocol_ref(uow: UnitOfWork) -> str:
 
 def current_protocol(uow: UnitOfWork) -> Protocol:
     """The protocol version new screenings and dose decisions use (the one activated last), parsed."""
-    row = uow.session.execute(_ACTIVE).one_or_none()
+    row = uow.execute(_ACTIVE).one_or_none()
     if row is None:
         raise NotFoundError(_NONE_ACTIVE)
     return _parsed(row.content, row.ref)

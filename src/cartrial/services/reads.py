@@ -220,7 +220,7 @@ _SUBJECT = select(
 
 def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersionView]:
     """Every screening of a subject the caller has already been allowed to see, oldest first."""
-    rows = uow.session.execute(_SCREENINGS_OF, {"subject_id": subject_id})
+    rows = uow.execute(_SCREENINGS_OF, {"subject_id": subject_id})
     return [
         ScreeningVersionView(
             row.version,
@@ -238,13 +238,13 @@ def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersio
 
 def require_readable(uow: UnitOfWork, principal: Principal, subject_id: int) -> None:
     """NotFoundError unless the subject exists and this user may read it."""
-    site_id = uow.session.execute(_SUBJECT_SITE, {"subject_id": subject_id}).scalar_one_or_none()
+    site_id = uow.execute(_SUBJECT_SITE, {"subject_id": subject_id}).scalar_one_or_none()
     require_readable_subject(principal, subject_id, site_id)
 
 
 def subject_detail(uow: UnitOfWork, principal: Principal, subject_id: int) -> SubjectDetailView:
     """A subject with every version of its screening; NotFoundError for one the user may not read."""
-    row = uow.session.execute(_SUBJECT, {"subject_id": subject_id}).one_or_none()
+    row = uow.execute(_SUBJECT, {"subject_id": subject_id}).one_or_none()
     require_readable_subject(principal, subject_id, None if row is None else row.site_id)
     assert row is not None  # a missing subject was refused above
     return SubjectDetailView(

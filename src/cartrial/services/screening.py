@@ -35,6 +35,7 @@ class ScreeningOutcome:
 _SUBJECT_AT_SITE = select(Subject.id).where(
     Subject.site_id == bindparam("site_id"), Subject.screening_id == bindparam("screening_id")
 )
+_SITE = select(Site.id).where(Site.id == bindparam("site_id"))
 _INSERT_SUBJECT = insert(Subject).returning(Subject.id)
 _INSERT_SCREENING = insert(Screening)
 
@@ -48,14 +49,14 @@ def screen_candidate(
 ) -> ScreeningOutcome:
     """Screen a new candidate at `site_id` under the active protocol version, in one transaction."""
     actor = require(principal, Permission.SCREEN, site_id)
-    if uow.session.get(Site, site_id) is None:
+    if uow.execute(_SITE, {"site_id": site_id}).first() is None:
         raise NotFoundError(f"no site {site_id!r}")
     record = parse_screening_record(record_text, "record", now.date())
     if record.site_id is not None and record.site_id != site_id:
         raise InputError.single(
             "record", "site_id", f"{record.site_id!r} is not the site screening ({site_id!r})"
         )
-    duplicate = uow.session.execute(
+    duplicate = uow.execute(
         _SUBJECT_AT_SITE, {"site_id": site_id, "screening_id": record.screening_id}
     ).first()
     if duplicate is not None:
@@ -66,7 +67,7 @@ def screen_candidate(
     protocol_ref = protocol.ref
     result = screen(record, protocol)
     status = _status_after(result.verdict)
-    subject_id = uow.session.execute(
+    subject_id = uow.execute(
         _INSERT_SUBJECT,
         {
             "site_id": site_id,
@@ -145,7 +146,7 @@ def _store_screening(
     now: datetime,
     reason: str | None,
 ) -> None:
-    uow.session.execute(
+    uow.execute(
         _INSERT_SCREENING,
         {
             "subject_id": subject_id,
