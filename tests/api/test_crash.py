@@ -21,7 +21,7 @@ from tests.api.conftest import EXAMPLE, PASSWORD
 from tests.support.server import serving
 
 STREAMS = 4  # clients writing at once, so that writes are in flight when the server dies
-ACKNOWLEDGED_BEFORE_KILL = 60
+ACKNOWLEDGED_BEFORE_KILL = 30
 
 
 def _seed(url: str) -> None:
