@@ -197,10 +197,3 @@ class RecommendationOut(BaseModel):
 class SubjectStatusOut(BaseModel):
     subject_id: int
     status: str
-
-
-class InfusionOut(BaseModel):
-    subject_id: int
-    infused_on: date
-    car_t_cells: int
-    dose_level: int

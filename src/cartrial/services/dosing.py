@@ -36,6 +36,7 @@ from cartrial.services.protocols import current_protocol, current_protocol_ref, 
 from cartrial.services.reads import (
     DltAssessmentView,
     EnrollmentView,
+    InfusionView,
     SrcDecisionView,
     dlt_assessment_view,
     src_decision_view,
@@ -301,7 +302,7 @@ def record_milestone(
 
 def record_infusion(
     uow: UnitOfWork, principal: Principal, subject_id: int, infused_on: date, car_t_cells: int, now: datetime
-) -> Infusion:
+) -> InfusionView:
     """Day 0: the cells actually infused. A dose off the assigned level's is kept, and flagged."""
     subject = visible_subject(uow, principal, subject_id)
     actor = require(principal, Permission.RECORD_CLINICAL, subject.site_id)
@@ -334,7 +335,7 @@ def record_infusion(
         Change("at_assigned_dose", None, at_assigned),
     ]
     append_audit(uow.session, actor, "infuse", "subject", str(subject.id), changes, now)
-    return infusion
+    return InfusionView(subject.id, infused_on, infusion.car_t_cells, infusion.dose_level)
 
 
 def record_dlt_assessment(

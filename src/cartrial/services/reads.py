@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select
@@ -114,6 +114,16 @@ class EnrollmentView:
     slot: int
     dose_level: int
     enrolled_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InfusionView:
+    """Day 0: the CAR+ T cells actually infused, and the dose level they count at."""
+
+    subject_id: int
+    infused_on: date
+    car_t_cells: int
+    dose_level: int
 
 
 @dataclass(frozen=True, slots=True)

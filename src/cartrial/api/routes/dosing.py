@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 
-from cartrial.api.deps import JsonText, LoggedIn, Reading, Work
+from cartrial.api.deps import JsonText, LoggedIn, Reading
 from cartrial.api.routes.subjects import SubjectId
 from cartrial.api.schemas import (
     SUBJECT_SAFETY_REF,
@@ -17,7 +17,6 @@ from cartrial.api.schemas import (
     DecisionOut,
     DoseLevelOutcomes,
     InfusionIn,
-    InfusionOut,
     Milestone,
     RecommendationOut,
     SrcSignature,
@@ -40,6 +39,7 @@ from cartrial.services.reads import (
     CohortView,
     DltAssessmentView,
     EnrollmentView,
+    InfusionView,
     SrcDecisionView,
 )
 
@@ -131,21 +131,14 @@ async def milestone(subject_id: SubjectId, body: Milestone, call: LoggedIn) -> S
     return SubjectStatusOut(subject_id=subject_id, status=body.status)
 
 
-@router.post("/subjects/{subject_id}/infusion", response_model=InfusionOut, status_code=201)
-async def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> InfusionOut:
+@router.post("/subjects/{subject_id}/infusion", response_model=InfusionView, status_code=201)
+async def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> InfusionView:
     """Day 0: the CAR+ T cells actually infused (a dose off the assigned level's is kept and audited)."""
-
-    def infuse(work: Work) -> InfusionOut:
-        cells = body.car_t_cells
-        row = record_infusion(work.uow, work.principal, subject_id, body.infused_on, cells, work.now)
-        return InfusionOut(
-            subject_id=row.subject_id,
-            infused_on=body.infused_on,
-            car_t_cells=row.car_t_cells,
-            dose_level=row.dose_level,
+    return call.run(
+        lambda work: record_infusion(
+            work.uow, work.principal, subject_id, body.infused_on, body.car_t_cells, work.now
         )
-
-    return call.run(infuse)
+    )
 
 
 @router.post(
