@@ -207,9 +207,15 @@ def list_subjects(
     return int(total), [subject_view(row) for row in rows]
 
 
-# Built once (building a statement costs more than running it): the hot path of GET /subjects/{id}.
-_SCREENINGS_OF = (
+# Built once (building a statement costs more than running it). GET /subjects/{id} in one query: the
+# subject with each of its screenings (every subject is stored with its first screening), oldest first.
+_SUBJECT_WITH_SCREENINGS = (
     select(
+        Subject.site_id,
+        Subject.screening_id,
+        Subject.status,
+        Subject.protocol_ref.label("subject_protocol_ref"),
+        Subject.created_at,
         Screening.version,
         Screening.verdict,
         Screening.protocol_ref,
@@ -219,31 +225,11 @@ _SCREENINGS_OF = (
         Screening.record_json,
         Screening.result_json,
     )
-    .where(Screening.subject_id == bindparam("subject_id"))
+    .join(Screening, Screening.subject_id == Subject.id)
+    .where(Subject.id == bindparam("subject_id"))
     .order_by(Screening.version)
 )
 _SUBJECT_SITE = select(Subject.site_id).where(Subject.id == bindparam("subject_id"))
-_SUBJECT = select(
-    Subject.site_id, Subject.screening_id, Subject.status, Subject.protocol_ref, Subject.created_at
-).where(Subject.id == bindparam("subject_id"))
-
-
-def screening_versions(uow: UnitOfWork, subject_id: int) -> list[ScreeningVersionView]:
-    """Every screening of a subject the caller has already been allowed to see, oldest first."""
-    rows = uow.execute(_SCREENINGS_OF, {"subject_id": subject_id})
-    return [
-        ScreeningVersionView(
-            row.version,
-            row.verdict,
-            row.protocol_ref,
-            as_utc(row.screened_at),
-            row.screened_by,
-            row.reason,
-            json.loads(row.record_json),
-            json.loads(row.result_json),
-        )
-        for row in rows
-    ]
 
 
 def require_readable(uow: UnitOfWork, principal: Principal, subject_id: int) -> None:
@@ -253,18 +239,31 @@ def require_readable(uow: UnitOfWork, principal: Principal, subject_id: int) -> 
 
 
 def subject_detail(uow: UnitOfWork, principal: Principal, subject_id: int) -> SubjectDetailView:
-    """A subject with every version of its screening; NotFoundError for one the user may not read."""
-    row = uow.execute(_SUBJECT, {"subject_id": subject_id}).one_or_none()
-    require_readable_subject(principal, subject_id, None if row is None else row.site_id)
-    assert row is not None  # a missing subject was refused above
+    """A subject with every version of its screening (record as submitted, result, reason), oldest
+    first; NotFoundError for one the user may not read."""
+    rows = uow.execute(_SUBJECT_WITH_SCREENINGS, {"subject_id": subject_id}).all()
+    require_readable_subject(principal, subject_id, rows[0].site_id if rows else None)
+    first = rows[0]
     return SubjectDetailView(
         subject_id,
-        row.site_id,
-        row.screening_id,
-        row.status,
-        row.protocol_ref,
-        as_utc(row.created_at),
-        tuple(screening_versions(uow, subject_id)),
+        first.site_id,
+        first.screening_id,
+        first.status,
+        first.subject_protocol_ref,
+        as_utc(first.created_at),
+        tuple(
+            ScreeningVersionView(
+                row.version,
+                row.verdict,
+                row.protocol_ref,
+                as_utc(row.screened_at),
+                row.screened_by,
+                row.reason,
+                json.loads(row.record_json),
+                json.loads(row.result_json),
+            )
+            for row in rows
+        ),
     )
 
 
