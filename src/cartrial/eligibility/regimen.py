@@ -8,15 +8,16 @@ every systemic glucocorticoid taken that day (reference/clinical.md §2).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from operator import itemgetter
 from typing import Literal, NamedTuple
 
-from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
+from cartrial.clinical.formulary import DrugClass, generic_name
 from cartrial.clinical.glucocorticoids import (
     SYSTEMIC_ROUTES,
+    Route,
     is_glucocorticoid,
     mean_daily_dose_mg,
     prednisone_equivalent_mg,
@@ -51,8 +52,9 @@ def courses(periods: Iterable[tuple[str, date, date | None]]) -> tuple[Course, .
     return tuple(merged)
 
 
-def is_systemic_glucocorticoid(medication: Medication) -> bool:
-    return is_glucocorticoid(generic_name(medication.drug)) and medication.route in SYSTEMIC_ROUTES
+def is_systemic(generic: str, route: Route) -> bool:
+    """Whether a drug (generic name) taken by `route` is a systemic glucocorticoid."""
+    return is_glucocorticoid(generic) and route in SYSTEMIC_ROUTES
 
 
 class DoseSegment(NamedTuple):
@@ -76,16 +78,17 @@ def prednisone_equivalent_daily(medication: Medication, table: Literal["BNF", "U
 
 
 def glucocorticoid_segments(
-    medications: Iterable[Medication], until: date, table: Literal["BNF", "US"]
+    glucocorticoids: Iterable[Medication], until: date, table: Literal["BNF", "US"]
 ) -> tuple[DoseSegment, ...]:
     """The daily prednisone-equivalent dose as a step function, from the first dose up to `until`.
 
-    Only systemic glucocorticoid periods with a known dose count; days with no glucocorticoid have 0.
+    `glucocorticoids` are systemic glucocorticoid periods started by `until`; those with a known dose
+    count. Days with no glucocorticoid have 0.
     """
     periods = [
         (m.start_date, m.stop_date, prednisone_equivalent_daily(m, table))
-        for m in medications
-        if is_systemic_glucocorticoid(m) and m.dose is not None and m.start_date <= until
+        for m in glucocorticoids
+        if m.dose is not None
     ]
     if not periods:
         return ()
@@ -145,9 +148,11 @@ def days_at_or_above(segments: tuple[DoseSegment, ...], threshold: Decimal, firs
     return total
 
 
-def is_standard_regimen_drug(generic: str, standard: tuple[str, ...], biologics_count: bool) -> bool:
-    """Whether a drug belongs to the protocol's standard SLE regimen (named, or by its class)."""
-    cls = drug_class(generic)
+def is_standard_regimen_drug(
+    generic: str, cls: DrugClass, standard: Collection[str], biologics_count: bool
+) -> bool:
+    """Whether a drug (generic name, class) belongs to the protocol's standard SLE regimen (named, or by
+    its class)."""
     if cls is DrugClass.BIOLOGIC:
         return biologics_count or generic in standard
     return generic in standard or cls in standard  # a StrEnum member equals its value
