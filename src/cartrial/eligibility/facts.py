@@ -142,32 +142,38 @@ class RecordFacts(NamedTuple):
 
 
 def derive_facts(record: ScreeningRecord, params: EligibilityParameters, plan: CriteriaPlan) -> RecordFacts:
-    medications = record.medications or ()
     screening = record.screening_date
-    drugs = [drug_facts(m.drug) for m in medications]
-    systemic = tuple([is_systemic(name, m.route) for m, (name, _) in zip(medications, drugs, strict=True)])
-    glucocorticoids = tuple(
-        [
-            (i, m)
-            for i, (m, s) in enumerate(zip(medications, systemic, strict=True))
-            if s and m.start_date <= screening
-        ]
-    )
+    names: list[str] = []
+    classes: list[DrugClass] = []
+    systemic: list[bool] = []
+    glucocorticoids: list[tuple[int, Medication]] = []
+    # One pass over the medications (it runs for every record screened).
+    for i, m in enumerate(record.medications or ()):
+        name, cls = drug_facts(m.drug)
+        names.append(name)
+        classes.append(cls)
+        is_glucocorticoid = is_systemic(name, m.route)
+        systemic.append(is_glucocorticoid)
+        if is_glucocorticoid and m.start_date <= screening:
+            glucocorticoids.append((i, m))
     lab_first = screening - plan.lab_window
-    return RecordFacts(
-        record,
-        params,
-        plan,
-        lab_first,
-        screening - plan.high_dose_window,
-        _latest_labs(record.labs, lab_first) if record.labs else {},
-        tuple([name for name, _ in drugs]),
-        tuple([cls for _, cls in drugs]),
-        systemic,
-        glucocorticoids,
-        glucocorticoid_segments([m for _, m in glucocorticoids], screening, params.glucocorticoid_table)
-        if glucocorticoids
-        else (),
+    return tuple.__new__(
+        RecordFacts,
+        (
+            record,
+            params,
+            plan,
+            lab_first,
+            screening - plan.high_dose_window,
+            _latest_labs(record.labs, lab_first) if record.labs else {},
+            tuple(names),
+            tuple(classes),
+            tuple(systemic),
+            tuple(glucocorticoids),
+            glucocorticoid_segments([m for _, m in glucocorticoids], screening, params.glucocorticoid_table)
+            if glucocorticoids
+            else (),
+        ),
     )
 
 

@@ -167,15 +167,15 @@ def _stable_standard_regimen(facts: RecordFacts) -> Finding:
     months = params.standard_regimen_min_months
     screening = record.screening_date
     standard, biologics_count = plan.standard_regimen_drugs, params.biologics_count_as_immunomodulators
-    regimen_periods = [
+    periods = [
         (name, m.start_date, m.stop_date)
         for m, name, cls, systemic in zip(
             medications, facts.generic_names, facts.drug_classes, facts.systemic_glucocorticoid, strict=True
         )
-        if is_standard_regimen_drug(name, cls, standard, biologics_count)
-        and (cls is not DrugClass.CORTICOSTEROID or systemic)
+        if (cls is not DrugClass.CORTICOSTEROID or systemic)
+        and is_standard_regimen_drug(name, cls, standard, biologics_count)
     ]
-    ongoing = [c for c in courses(regimen_periods) if c.covers(screening)]
+    ongoing = [c for c in courses(periods) if c.covers(screening)]
     steady = [c for c in ongoing if add_months(c.start, months) <= screening]
     if steady or ongoing:
         value = ", ".join([f"{c.drug} since {iso_date(c.start)}" for c in steady or ongoing])
