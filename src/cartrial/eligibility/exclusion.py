@@ -192,12 +192,10 @@ def assess_lupus_crisis(facts: RecordFacts) -> CriterionResult:
 def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
     """Exclusion 3: clinically significant CNS disease not caused by lupus, at any time before screening."""
     record = facts.record
-    title = "Clinically significant CNS disease not caused by lupus"
-    cid = "exc-3-cns-disease"
     if record.cns_disorders is None:
-        return combine_shared(cid, "exclusion", title, (unknown("cns_disorders"),), "any")
+        return _CNS_NOT_RECORDED
     findings: list[Finding] = []
-    rule = "clinically significant and not caused by lupus"
+    rule = _CNS_RULE
     for i, disorder in enumerate(record.cns_disorders):
         if not disorder.clinically_significant:
             continue
@@ -213,22 +211,31 @@ def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
             )
         )
     if not findings:
-        none = (found("CNS disorders", "none clinically significant", rule, False),)
-        return combine_shared(cid, "exclusion", title, none, "any")
-    return combine(cid, "exclusion", title, tuple(findings), "any")
+        return _NO_CNS_DISEASE
+    return combine(_CNS, "exclusion", _CNS_TITLE, tuple(findings), "any")
+
+
+# The results that carry nothing of the record (nothing recorded, or recorded none), built once.
+_CNS, _CNS_TITLE = "exc-3-cns-disease", "Clinically significant CNS disease not caused by lupus"
+_CNS_RULE = "clinically significant and not caused by lupus"
+_CNS_NOT_RECORDED = combine(_CNS, "exclusion", _CNS_TITLE, (unknown("cns_disorders"),), "any")
+_NO_CNS_DISEASE = combine(
+    _CNS,
+    "exclusion",
+    _CNS_TITLE,
+    (found("CNS disorders", "none clinically significant", _CNS_RULE, False),),
+    "any",
+)
 
 
 def assess_other_autoimmune(facts: RecordFacts) -> CriterionResult:
     """Exclusion 4: another autoimmune disease needing systemic immunosuppressive/-modulatory treatment."""
     record = facts.record
-    title = "Other autoimmune disease needing systemic treatment"
-    cid = "exc-4-other-autoimmune"
     if record.other_autoimmune_diseases is None:
-        return combine_shared(cid, "exclusion", title, (unknown("other_autoimmune_diseases"),), "any")
-    rule = "needs systemic immunosuppressive or immunomodulatory treatment"
+        return _AUTOIMMUNE_NOT_RECORDED
+    rule = _AUTOIMMUNE_RULE
     if not record.other_autoimmune_diseases:
-        none = (found("other autoimmune diseases", "none", rule, False),)
-        return combine_shared(cid, "exclusion", title, none, "any")
+        return _NO_OTHER_AUTOIMMUNE
     findings = tuple(
         found(
             disease.name,
@@ -241,19 +248,34 @@ def assess_other_autoimmune(facts: RecordFacts) -> CriterionResult:
         )
         for i, disease in enumerate(record.other_autoimmune_diseases)
     )
-    return combine(cid, "exclusion", title, findings, "any")
+    return combine(_AUTOIMMUNE, "exclusion", _AUTOIMMUNE_TITLE, findings, "any")
+
+
+_AUTOIMMUNE, _AUTOIMMUNE_TITLE = (
+    "exc-4-other-autoimmune",
+    "Other autoimmune disease needing systemic treatment",
+)
+_AUTOIMMUNE_RULE = "needs systemic immunosuppressive or immunomodulatory treatment"
+_AUTOIMMUNE_NOT_RECORDED = combine(
+    _AUTOIMMUNE, "exclusion", _AUTOIMMUNE_TITLE, (unknown("other_autoimmune_diseases"),), "any"
+)
+_NO_OTHER_AUTOIMMUNE = combine(
+    _AUTOIMMUNE,
+    "exclusion",
+    _AUTOIMMUNE_TITLE,
+    (found("other autoimmune diseases", "none", _AUTOIMMUNE_RULE, False),),
+    "any",
+)
 
 
 def assess_transplant(facts: RecordFacts) -> CriterionResult:
     """Exclusion 5: major organ, haematopoietic stem cell or bone marrow transplant, ever."""
     record = facts.record
-    title = "Major organ or haematopoietic stem cell transplant"
-    cid = "exc-5-transplant"
     if record.transplants is None:
-        return combine_shared(cid, "exclusion", title, (unknown("transplants"),), "any")
+        return _TRANSPLANTS_NOT_RECORDED
     rule = TRANSPLANT_RULE
     if not record.transplants:
-        return combine_shared(cid, "exclusion", title, (found("transplants", "none", rule, False),), "any")
+        return _NO_TRANSPLANT
     findings = tuple(
         found(
             "transplant",
@@ -263,7 +285,20 @@ def assess_transplant(facts: RecordFacts) -> CriterionResult:
         )
         for t in record.transplants
     )
-    return combine(cid, "exclusion", title, findings, "any")
+    return combine(_TRANSPLANT, "exclusion", _TRANSPLANT_TITLE, findings, "any")
+
+
+_TRANSPLANT, _TRANSPLANT_TITLE = "exc-5-transplant", "Major organ or haematopoietic stem cell transplant"
+_TRANSPLANTS_NOT_RECORDED = combine(
+    _TRANSPLANT, "exclusion", _TRANSPLANT_TITLE, (unknown("transplants"),), "any"
+)
+_NO_TRANSPLANT = combine(
+    _TRANSPLANT,
+    "exclusion",
+    _TRANSPLANT_TITLE,
+    (found("transplants", "none", TRANSPLANT_RULE, False),),
+    "any",
+)
 
 
 def assess_iga_deficiency(facts: RecordFacts) -> CriterionResult:

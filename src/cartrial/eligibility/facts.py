@@ -14,7 +14,12 @@ from typing import NamedTuple
 from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
 from cartrial.clinical.units import Analyte, display_unit, format_decimal, to_canonical
 from cartrial.eligibility.record import LabResult, Medication, ScreeningRecord
-from cartrial.eligibility.regimen import DoseSegment, glucocorticoid_segments, is_systemic
+from cartrial.eligibility.regimen import (
+    DoseSegment,
+    glucocorticoid_segments,
+    is_standard_regimen_drug,
+    is_systemic,
+)
 from cartrial.protocol import EligibilityParameters
 
 # Memoised: a date is written the same way every time, and a record's few dates recur in several
@@ -121,11 +126,16 @@ class RecordFacts(NamedTuple):
 
     The `*_first` dates open the protocol's look-back windows (the first day of the window, inclusive).
     `latest_labs` holds, per test, the most recent result dated within the lab window (the first listed
-    on a tie). `generic_names`, `drug_classes` and `systemic_glucocorticoid` follow `record.medications`
-    (empty when it is not given); `glucocorticoids` are the systemic glucocorticoid periods started by the
-    screening date, with their index in the list. `steroid_segments` is the prednisone-equivalent dose
-    from the first systemic glucocorticoid dose up to the screening date, over every such period with a
-    known dose.
+    on a tie). From the medications (none when `record.medications` is not given), in one pass:
+    `generic_names` follows the list; `glucocorticoids` are the systemic glucocorticoid periods started
+    by the screening date, with their index in the list, and `on_oral_glucocorticoid` whether one of
+    them is oral and ongoing at screening; `on_immunomodulator` whether an immunosuppressant (or a
+    biologic, where they count) is taken on the screening date; `regimen_periods` the (generic name,
+    start, stop) of the standard-regimen drugs (glucocorticoids only by a systemic route). A drug's
+    course covers a day exactly when one of its periods does (a course is the union of periods that
+    touch), so the periods are read directly. `steroid_segments` is the prednisone-equivalent dose from
+    the first systemic glucocorticoid dose up to the screening date, over every such period with a known
+    dose.
     """
 
     record: ScreeningRecord
@@ -135,27 +145,36 @@ class RecordFacts(NamedTuple):
     high_dose_first: date
     latest_labs: Mapping[Analyte, LabResult]
     generic_names: tuple[str, ...]
-    drug_classes: tuple[DrugClass, ...]
-    systemic_glucocorticoid: tuple[bool, ...]
     glucocorticoids: tuple[tuple[int, Medication], ...]
+    on_oral_glucocorticoid: bool
+    on_immunomodulator: bool
+    regimen_periods: list[tuple[str, date, date | None]]
     steroid_segments: tuple[DoseSegment, ...]
 
 
 def derive_facts(record: ScreeningRecord, params: EligibilityParameters, plan: CriteriaPlan) -> RecordFacts:
     screening = record.screening_date
+    immunomodulators, standard = plan.immunomodulators, plan.standard_regimen_drugs
+    biologics_count = params.biologics_count_as_immunomodulators
     names: list[str] = []
-    classes: list[DrugClass] = []
-    systemic: list[bool] = []
     glucocorticoids: list[tuple[int, Medication]] = []
-    # One pass over the medications (it runs for every record screened).
+    regimen_periods: list[tuple[str, date, date | None]] = []
+    on_oral = on_immunomodulator = False
+    # One pass over the medications for what four criteria read (it runs for every record screened).
     for i, m in enumerate(record.medications or ()):
         name, cls = drug_facts(m.drug)
         names.append(name)
-        classes.append(cls)
-        is_glucocorticoid = is_systemic(name, m.route)
-        systemic.append(is_glucocorticoid)
-        if is_glucocorticoid and m.start_date <= screening:
+        start, stop = m.start_date, m.stop_date
+        ongoing = start <= screening and (stop is None or stop >= screening)
+        systemic = is_systemic(name, m.route)
+        if systemic and start <= screening:
             glucocorticoids.append((i, m))
+            on_oral = on_oral or (ongoing and m.route == "oral")
+        on_immunomodulator = on_immunomodulator or (ongoing and name in immunomodulators)
+        if (cls is not DrugClass.CORTICOSTEROID or systemic) and is_standard_regimen_drug(
+            name, cls, standard, biologics_count
+        ):
+            regimen_periods.append((name, start, stop))
     lab_first = screening - plan.lab_window
     return tuple.__new__(
         RecordFacts,
@@ -167,9 +186,10 @@ def derive_facts(record: ScreeningRecord, params: EligibilityParameters, plan: C
             screening - plan.high_dose_window,
             _latest_labs(record.labs, lab_first) if record.labs else {},
             tuple(names),
-            tuple(classes),
-            tuple(systemic),
             tuple(glucocorticoids),
+            on_oral,
+            on_immunomodulator,
+            regimen_periods,
             glucocorticoid_segments([m for _, m in glucocorticoids], screening, params.glucocorticoid_table)
             if glucocorticoids
             else (),

@@ -18,13 +18,12 @@ from cartrial.clinical.classification import (
     classify_eular_acr2019,
     classify_slicc2012,
 )
-from cartrial.clinical.formulary import DrugClass
 from cartrial.clinical.sledai import Descriptor, SledaiVersion, score_descriptors
 from cartrial.clinical.tristate import Tristate, at_least
 from cartrial.eligibility.dates import add_months, age_in_years
-from cartrial.eligibility.facts import RecordFacts, format_amount, iso_date, medications_with_names
+from cartrial.eligibility.facts import RecordFacts, format_amount, iso_date
 from cartrial.eligibility.record import ClassificationFindings, SerologyResult
-from cartrial.eligibility.regimen import courses, dose_on, is_standard_regimen_drug, run_start
+from cartrial.eligibility.regimen import courses, dose_on, run_start
 from cartrial.eligibility.result import (
     CriterionResult,
     Finding,
@@ -161,21 +160,11 @@ def assess_disease_history(facts: RecordFacts) -> CriterionResult:
 
 def _stable_standard_regimen(facts: RecordFacts) -> Finding:
     record, params, plan = facts.record, facts.params, facts.plan
-    medications = record.medications
-    if medications is None:
+    if record.medications is None:
         return unknown("medications")
     months = params.standard_regimen_min_months
     screening = record.screening_date
-    standard, biologics_count = plan.standard_regimen_drugs, params.biologics_count_as_immunomodulators
-    periods = [
-        (name, m.start_date, m.stop_date)
-        for m, name, cls, systemic in zip(
-            medications, facts.generic_names, facts.drug_classes, facts.systemic_glucocorticoid, strict=True
-        )
-        if (cls is not DrugClass.CORTICOSTEROID or systemic)
-        and is_standard_regimen_drug(name, cls, standard, biologics_count)
-    ]
-    ongoing = [c for c in courses(periods) if c.covers(screening)]
+    ongoing = [c for c in courses(facts.regimen_periods) if c.covers(screening)]
     steady = [c for c in ongoing if add_months(c.start, months) <= screening]
     if steady or ongoing:
         value = ", ".join([f"{c.drug} since {iso_date(c.start)}" for c in steady or ongoing])
@@ -197,10 +186,7 @@ def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
     if undosed:
         return combine(cid, "inclusion", title, (unknown(*undosed),), "all")
     segments = facts.steroid_segments
-    on_oral = any(
-        m.route == "oral" and (m.stop_date is None or m.stop_date >= screening) for _, m in glucocorticoids
-    )
-    if not on_oral:
+    if not facts.on_oral_glucocorticoid:
         finding = found(
             "oral glucocorticoid at screening",
             "none",
@@ -209,8 +195,7 @@ def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
         )
         return combine_shared(cid, "inclusion", title, (finding,), "all")
     dose = dose_on(segments, screening)
-    with_immunosuppressant = _on_immunosuppressant(facts)
-    minimum = None if with_immunosuppressant else params.prednisone_min_mg_per_day
+    minimum = None if facts.on_immunomodulator else params.prednisone_min_mg_per_day
     therapy_start = run_start(segments, screening, same=False)
     stable_since = run_start(segments, screening, same=True)
     assert therapy_start is not None and stable_since is not None
@@ -237,21 +222,6 @@ def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
         ),
     )
     return combine(cid, "inclusion", title, findings, "all")
-
-
-def _on_immunosuppressant(facts: RecordFacts) -> bool:
-    """Whether an immunosuppressant (or a biologic, if they count) is taken on the screening date.
-
-    A course of a drug covers a day exactly when one of its periods does (a course is the union of
-    periods that touch), so the periods are read directly.
-    """
-    immunomodulators, screening = facts.plan.immunomodulators, facts.record.screening_date
-    return any(
-        name in immunomodulators
-        and m.start_date <= screening
-        and (m.stop_date is None or m.stop_date >= screening)
-        for m, name in medications_with_names(facts)
-    )
 
 
 def assess_serology(facts: RecordFacts) -> CriterionResult:
