@@ -6,9 +6,11 @@ An exclusion criterion is *met* when the candidate has the excluding condition.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache
 
-from cartrial.clinical.units import Analyte, convert, is_molar
-from cartrial.eligibility.facts import RecordFacts, format_amount, iso_date, medications_with_names, read_lab
+from cartrial.clinical.units import Analyte, convert, format_decimal, is_molar
+from cartrial.eligibility.facts import RecordFacts, iso_date, medications_with_names, read_lab
 from cartrial.eligibility.record import Episode
 from cartrial.eligibility.regimen import ONE_DAY, days_at_or_above
 from cartrial.eligibility.result import (
@@ -70,27 +72,29 @@ def _creatinine(facts: RecordFacts) -> Finding:
     lab = facts.latest_labs.get(Analyte.CREATININE)
     if lab is None:
         return unknown(plan.missing_labs[Analyte.CREATININE])
-    if is_molar(lab.unit):
-        value, limit, unit, rule = (
-            convert(lab.value, lab.unit, "umol/L"),
-            params.creatinine_max_umol_per_l,
-            "µmol/L",
-            plan.creatinine_rule_molar,
-        )
-    else:
-        value, limit, unit, rule = (
-            convert(lab.value, lab.unit, "mg/dL"),
-            params.creatinine_max_mg_per_dl,
-            "mg/dL",
-            plan.creatinine_rule_mass,
-        )
+    # Zero is read afresh: 0 and -0 are equal (one memo entry) but written differently.
+    read = _creatinine_reading if lab.value else _read_creatinine
+    value, molar, written, reported = read(lab.value, lab.unit)
     return found(
         "serum creatinine",
-        f"{format_amount(value)} {unit} on {iso_date(lab.result_date)}"
-        f" (reported {format_amount(lab.value)} {lab.unit})",
-        rule,
-        value > limit,
+        f"{written} on {iso_date(lab.result_date)}{reported}",
+        plan.creatinine_rule_molar if molar else plan.creatinine_rule_mass,
+        value > (params.creatinine_max_umol_per_l if molar else params.creatinine_max_mg_per_dl),
     )
+
+
+def _read_creatinine(value: Decimal, unit: str) -> tuple[Decimal, bool, str, str]:
+    """The value in the unit family reported (µmol/L or mg/dL), whether molar, the value written with
+    that unit, and ' (reported <value as reported>)'."""
+    molar = is_molar(unit)
+    converted = convert(value, unit, "umol/L" if molar else "mg/dL")
+    shown = f"{format_decimal(converted)} {'µmol/L' if molar else 'mg/dL'}"
+    return converted, molar, shown, f" (reported {format_decimal(value)} {unit})"
+
+
+# Memoised on the value and unit reported, which determine the reading; equal non-zero values (2.5,
+# 2.50) are written alike by `format_decimal`, so they share an entry exactly.
+_creatinine_reading = lru_cache(maxsize=4096)(_read_creatinine)
 
 
 def _haemodialysis(facts: RecordFacts) -> Finding:

@@ -23,7 +23,7 @@ from cartrial.clinical.tristate import Tristate, at_least
 from cartrial.eligibility.dates import add_months, age_in_years
 from cartrial.eligibility.facts import RecordFacts, format_amount, iso_date
 from cartrial.eligibility.record import ClassificationFindings, SerologyResult
-from cartrial.eligibility.regimen import courses, dose_on, run_start
+from cartrial.eligibility.regimen import Course, courses, dose_on, run_start
 from cartrial.eligibility.result import (
     CriterionResult,
     Finding,
@@ -164,8 +164,13 @@ def _stable_standard_regimen(facts: RecordFacts) -> Finding:
         return unknown("medications")
     months = params.standard_regimen_min_months
     screening = record.screening_date
-    ongoing = [c for c in courses(facts.regimen_periods) if c.covers(screening)]
-    steady = [c for c in ongoing if add_months(c.start, months) <= screening]
+    ongoing: list[Course] = []
+    steady: list[Course] = []
+    for course in courses(facts.regimen_periods):
+        if course.covers(screening):
+            ongoing.append(course)
+            if add_months(course.start, months) <= screening:
+                steady.append(course)
     if steady or ongoing:
         value = ", ".join([f"{c.drug} since {iso_date(c.start)}" for c in steady or ongoing])
     else:
