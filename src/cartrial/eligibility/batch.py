@@ -16,7 +16,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-FREEZE_EVERY = 2048
+FREEZE_EVERY = 256
 
 
 def freeze_as_done(items: Iterable[T], every: int = FREEZE_EVERY) -> Iterator[T]:

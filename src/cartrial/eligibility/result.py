@@ -137,12 +137,13 @@ def combine(
         )
     decisive, other = (_NOT_MET, _MET) if require == "all" else (_MET, _NOT_MET)
     outcome = other
-    for finding in findings:
-        if finding.outcome is decisive:
-            outcome = decisive
-            break
-        if finding.outcome is _UNKNOWN:
-            outcome = _UNKNOWN
+    evidence: list[Evidence] = []
+    for part, weighed, _ in findings:
+        if weighed is not None:
+            evidence.append(weighed)
+        # A decisive part decides, whatever the parts after it say.
+        if outcome is not decisive and (part is decisive or part is _UNKNOWN):
+            outcome = part
     return _new(
         CriterionResult,
         (
@@ -150,7 +151,7 @@ def combine(
             kind,
             title,
             outcome,
-            tuple([f.evidence for f in findings if f.evidence is not None]),
+            tuple(evidence),
             () if outcome is not _UNKNOWN else tuple([m for f in findings for m in f.missing]),
         ),
     )
