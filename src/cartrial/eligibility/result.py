@@ -123,24 +123,24 @@ def combine(
     Unknown parts make the criterion unknown only when the known parts do not already decide it.
     """
     if len(findings) == 1:  # one part decides alone, whatever `require` says
-        outcome, evidence, missing = findings[0]
+        alone, weighed, missing = findings[0]
         return _new(
             CriterionResult,
             (
                 criterion_id,
                 kind,
                 title,
-                outcome,
-                () if evidence is None else (evidence,),
-                missing if outcome is _UNKNOWN else (),
+                alone,
+                () if weighed is None else (weighed,),
+                missing if alone is _UNKNOWN else (),
             ),
         )
     decisive, other = (_NOT_MET, _MET) if require == "all" else (_MET, _NOT_MET)
     outcome = other
     evidence: list[Evidence] = []
-    for part, weighed, _ in findings:
-        if weighed is not None:
-            evidence.append(weighed)
+    for part, shown, _ in findings:
+        if shown is not None:
+            evidence.append(shown)
         # A decisive part decides, whatever the parts after it say.
         if outcome is not decisive and (part is decisive or part is _UNKNOWN):
             outcome = part
