@@ -1,6 +1,7 @@
-"""The facts several criteria read, derived once per record: the latest lab of each test in the screening
-window, the medications' generic names, and the glucocorticoid dose over time; the protocol's phrasing,
-derived once per protocol; and phrasing them."""
+"""What the criteria share, derived once: from the protocol's parameters, the texts that quote them
+(`CriteriaPlan`, once per protocol); from a record, the latest lab of each test in the screening window,
+the medication facts and the glucocorticoid dose over time (`RecordFacts`, once per record); and phrasing
+dates, amounts and labs, memoised on the values that determine the text."""
 
 from __future__ import annotations
 
