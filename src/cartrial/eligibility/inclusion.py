@@ -201,8 +201,8 @@ def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
         return combine_shared(cid, "inclusion", title, (finding,), "all")
     dose = dose_on(segments, screening)
     minimum = None if facts.on_immunomodulator else params.prednisone_min_mg_per_day
-    therapy_start = run_start(segments, screening, same=False)
-    stable_since = run_start(segments, screening, same=True)
+    therapy_start = run_start(segments, screening, dose, same=False)
+    stable_since = run_start(segments, screening, dose, same=True)
     assert therapy_start is not None and stable_since is not None
     treated_days = (screening - therapy_start).days
     stable_days = (screening - stable_since).days
@@ -240,10 +240,10 @@ def assess_serology(facts: RecordFacts) -> CriterionResult:
     latest: dict[str, SerologyResult] = {}
     for result in serology:
         # The latest in the window; the first listed on a tie.
-        if result.result_date >= first and (
-            result.test not in latest or result.result_date > latest[result.test].result_date
-        ):
-            latest[result.test] = result
+        if result.result_date >= first:
+            current = latest.get(result.test)
+            if current is None or result.result_date > current.result_date:
+                latest[result.test] = result
     findings: list[Finding] = []
     for test, missing in facts.plan.serology_missing:
         found_result = latest.get(test)

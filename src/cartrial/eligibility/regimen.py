@@ -144,12 +144,12 @@ def dose_on(segments: tuple[DoseSegment, ...], day: date) -> Decimal:
     return Decimal(0)
 
 
-def run_start(segments: tuple[DoseSegment, ...], day: date, same: bool) -> date | None:
+def run_start(segments: tuple[DoseSegment, ...], day: date, current: Decimal, same: bool) -> date | None:
     """First day of the run ending on `day` during which the dose is unchanged (`same`) or non-zero.
 
-    None when no glucocorticoid is taken on `day`.
+    `current` is the dose on `day` (`dose_on(segments, day)`). None when no glucocorticoid is taken on
+    `day`.
     """
-    current = dose_on(segments, day)
     if current == 0:
         return None
     start = day
