@@ -17,7 +17,15 @@ from rich.table import Table
 
 from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
 from cartrial.cli.protocol_cmd import load_protocol_option
-from cartrial.eligibility import ScreeningRecord, ScreeningResult, Verdict, parse_screening_record, screen
+from cartrial.eligibility import (
+    ScreeningRecord,
+    ScreeningResult,
+    Verdict,
+    parse_screening_record,
+    screen,
+    screen_many,
+)
+from cartrial.eligibility.batch import freeze_as_done
 from cartrial.eligibility.result import result_as_dict
 from cartrial.eligibility.summary import ScreeningSummary, summarise_screening
 from cartrial.errors import FieldError, InputError
@@ -38,7 +46,7 @@ def parse_pool(text: str, source: str, today: date) -> list[ScreeningRecord]:
     """Every line of a JSONL pool, or an `InputError` naming each bad line and field."""
     records: list[ScreeningRecord] = []
     errors: list[FieldError] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in freeze_as_done(enumerate(text.splitlines(), start=1)):
         if not line.strip():
             continue
         try:
@@ -117,9 +125,7 @@ def screen_command(
         result = screen(records[0], protocol)
         print_json(result_as_dict(result)) if as_json else render_result(result)
         raise typer.Exit(EXIT_BY_VERDICT[result.verdict])
-    results = [
-        screen(r, protocol) for r in track(records, description="Screening", console=stdout, disable=as_json)
-    ]
+    results = screen_many(track(records, description="Screening", console=stdout, disable=as_json), protocol)
     if log is not None:
         log.write_text(screening_log_csv(results), encoding="utf-8")
     summary = summarise_screening(results)

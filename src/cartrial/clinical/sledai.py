@@ -7,6 +7,7 @@ not met or unknown accordingly. The "clinical" score leaves out the two serologi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -143,10 +144,14 @@ def calculate_sledai(assessment: SledaiAssessment) -> SledaiScore:
     >>> (s.low, s.high, s.clinical_low)
     (6, 6, 4)
     """
+    return score_descriptors(assessment.version, assessment.descriptors)
+
+
+def score_descriptors(version: SledaiVersion, scored: Mapping[Descriptor, bool | None]) -> SledaiScore:
+    """`calculate_sledai` of the descriptors as scored (a descriptor left out is unknown)."""
     present: list[Descriptor] = []
     unknown: list[Descriptor] = []
     total = unknown_weight = serological = unknown_clinical = 0
-    scored = assessment.descriptors
     for descriptor, weight, is_serological in _SCORING:
         value = scored.get(descriptor)
         if value is True:
@@ -160,7 +165,7 @@ def calculate_sledai(assessment: SledaiAssessment) -> SledaiScore:
             if not is_serological:
                 unknown_clinical += weight
     return SledaiScore(
-        version=assessment.version,
+        version=version,
         low=total,
         high=total + unknown_weight,
         clinical_low=total - serological,

@@ -9,23 +9,17 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from cartrial.clinical.units import Analyte, convert, format_decimal, is_molar, to_canonical
-from cartrial.eligibility.facts import (
-    RecordFacts,
-    canonical_value,
-    describe_lab,
-    format_limit,
-    medications_with_names,
-    missing_lab,
-    window_start,
-)
+from cartrial.clinical.units import Analyte, convert, format_decimal, is_molar
+from cartrial.eligibility.facts import RecordFacts, iso_date, medications_with_names, read_lab
 from cartrial.eligibility.record import Episode
 from cartrial.eligibility.regimen import ONE_DAY, days_at_or_above
 from cartrial.eligibility.result import (
     CriterionResult,
     Finding,
     combine,
+    combine_one,
     combine_shared,
+    decide,
     found,
     found_shared,
     unknown,
@@ -43,8 +37,8 @@ def _recent(episode: Episode, first: date) -> bool:
 
 
 def _episode_text(episode: Episode) -> str:
-    end = "ongoing" if episode.end_date is None else f"ended {episode.end_date.isoformat()}"
-    return f"from {episode.onset_date.isoformat()}, {end}"
+    end = "ongoing" if episode.end_date is None else f"ended {iso_date(episode.end_date)}"
+    return f"from {iso_date(episode.onset_date)}, {end}"
 
 
 def assess_severe_nephritis(facts: RecordFacts) -> CriterionResult:
@@ -60,47 +54,54 @@ def assess_severe_nephritis(facts: RecordFacts) -> CriterionResult:
 
 
 def _proteinuria(facts: RecordFacts) -> Finding:
-    params = facts.params
     lab = facts.latest_labs.get(Analyte.URINE_PROTEIN_24H)
     if lab is None:
-        return unknown(missing_lab(Analyte.URINE_PROTEIN_24H, params.lab_max_age_days))
-    limit = params.proteinuria_max_g_per_24h
-    value = canonical_value(lab)
+        return unknown(facts.plan.missing_labs[Analyte.URINE_PROTEIN_24H])
+    value, text = read_lab(lab)
     return found(
-        "24-h urine protein", describe_lab(lab, value), f"> {format_limit(limit)} g/24 h", value > limit
+        "24-h urine protein",
+        text,
+        facts.plan.proteinuria_rule,
+        value > facts.params.proteinuria_max_g_per_24h,
     )
 
 
 def _creatinine(facts: RecordFacts) -> Finding:
     """Compared in the unit family the lab reported, against the limit stated in that unit."""
-    params = facts.params
+    params, plan = facts.params, facts.plan
     lab = facts.latest_labs.get(Analyte.CREATININE)
     if lab is None:
-        return unknown(missing_lab(Analyte.CREATININE, params.lab_max_age_days))
-    if is_molar(lab.unit):
-        value, limit, unit = (
-            convert(lab.value, lab.unit, "umol/L"),
-            params.creatinine_max_umol_per_l,
-            "µmol/L",
-        )
-    else:
-        value, limit, unit = convert(lab.value, lab.unit, "mg/dL"), params.creatinine_max_mg_per_dl, "mg/dL"
+        return unknown(plan.missing_labs[Analyte.CREATININE])
+    # Zero is read afresh: 0 and -0 are equal (one memo entry) but written differently.
+    read = _creatinine_reading if lab.value else _read_creatinine
+    value, molar, written, reported = read(lab.value, lab.unit)
     return found(
         "serum creatinine",
-        f"{format_decimal(value)} {unit} on {lab.result_date.isoformat()}"
-        f" (reported {format_decimal(lab.value)} {lab.unit})",
-        f"> {format_limit(limit)} {unit}",
-        value > limit,
+        f"{written} on {iso_date(lab.result_date)}{reported}",
+        plan.creatinine_rule_molar if molar else plan.creatinine_rule_mass,
+        value > (params.creatinine_max_umol_per_l if molar else params.creatinine_max_mg_per_dl),
     )
+
+
+def _read_creatinine(value: Decimal, unit: str) -> tuple[Decimal, bool, str, str]:
+    """The value in the unit family reported (µmol/L or mg/dL), whether molar, the value written with
+    that unit, and ' (reported <value as reported>)'."""
+    molar = is_molar(unit)
+    converted = convert(value, unit, "umol/L" if molar else "mg/dL")
+    shown = f"{format_decimal(converted)} {'µmol/L' if molar else 'mg/dL'}"
+    return converted, molar, shown, f" (reported {format_decimal(value)} {unit})"
+
+
+# Memoised on the value and unit reported, which determine the reading; equal non-zero values (2.5,
+# 2.50) are written alike by `format_decimal`, so they share an entry exactly.
+_creatinine_reading = lru_cache(maxsize=4096)(_read_creatinine)
 
 
 def _haemodialysis(facts: RecordFacts) -> Finding:
     record = facts.record
     if record.dialysis is None:
         return unknown("dialysis")
-    lookback = facts.params.high_dose_lookback_days
-    first = window_start(record, lookback)
-    rule = f"ongoing or within {lookback} days before screening"
+    first, rule = facts.high_dose_first, facts.plan.episode_rule
     if not record.dialysis:
         return found_shared("haemodialysis", "none", rule, False)
     recent = [e for e in record.dialysis if _recent(e, first)]
@@ -118,7 +119,7 @@ def _prohibited_nephritis_drugs(facts: RecordFacts) -> Finding:
         return found_shared("prohibited nephritis drugs", "none listed by the protocol", rule, False)
     if record.medications is None:
         return unknown("medications")
-    first = window_start(record, params.high_dose_lookback_days)
+    first = facts.high_dose_first
     taken = sorted(
         {
             name
@@ -147,29 +148,22 @@ def _high_dose_glucocorticoid(facts: RecordFacts) -> Finding:
     record, params = facts.record, facts.params
     if record.medications is None:
         return unknown("medications")
-    first = window_start(record, params.high_dose_lookback_days)
+    first = facts.high_dose_first
     last = record.screening_date - ONE_DAY
-    undosed = tuple(
-        [
-            f"medications.{i}.dose"
-            for i, (m, systemic) in enumerate(
-                zip(record.medications, facts.systemic_glucocorticoid, strict=True)
-            )
-            if systemic
-            and m.dose is None
-            and m.start_date <= last
-            and (m.stop_date is None or m.stop_date >= first)
-        ]
-    )
+    # The periods taken in the look-back are among those started by screening (`facts.glucocorticoids`).
+    undosed = [
+        f"medications.{i}.dose"
+        for i, m in facts.glucocorticoids
+        if m.dose is None and m.start_date <= last and (m.stop_date is None or m.stop_date >= first)
+    ]
     if undosed:
         return unknown(*undosed)
-    threshold = params.high_dose_prednisone_mg_per_day
-    days = days_at_or_above(facts.steroid_segments, threshold, first, last)
+    days = days_at_or_above(facts.steroid_segments, params.high_dose_prednisone_mg_per_day, first, last)
     return found(
         "high-dose glucocorticoid",
-        f"{days} days at >= {format_limit(threshold)} mg/day prednisone-equivalent "
-        f"({first.isoformat()} to {last.isoformat()})",
-        f">= {params.high_dose_min_days} days in the {params.high_dose_lookback_days} days before screening",
+        f"{days} days at >= {facts.plan.high_dose_threshold} mg/day prednisone-equivalent "
+        f"({iso_date(first)} to {iso_date(last)})",
+        facts.plan.high_dose_rule,
         days >= params.high_dose_min_days,
     )
 
@@ -179,9 +173,8 @@ def assess_lupus_crisis(facts: RecordFacts) -> CriterionResult:
     title = "Lupus crisis (incl. active CNS lupus)"
     cid = "exc-2-lupus-crisis"
     record = facts.record
-    lookback = facts.params.lupus_crisis_lookback_days
-    first = window_start(record, lookback)
-    rule = f"ongoing or within {lookback} days before screening"
+    first = record.screening_date - facts.plan.crisis_window
+    rule = facts.plan.crisis_rule
     findings: list[Finding] = []
     if record.lupus_crises is None:
         findings.append(unknown("lupus_crises"))
@@ -203,12 +196,10 @@ def assess_lupus_crisis(facts: RecordFacts) -> CriterionResult:
 def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
     """Exclusion 3: clinically significant CNS disease not caused by lupus, at any time before screening."""
     record = facts.record
-    title = "Clinically significant CNS disease not caused by lupus"
-    cid = "exc-3-cns-disease"
     if record.cns_disorders is None:
-        return combine_shared(cid, "exclusion", title, (unknown("cns_disorders"),), "any")
+        return _CNS_NOT_RECORDED
     findings: list[Finding] = []
-    rule = "clinically significant and not caused by lupus"
+    rule = _CNS_RULE
     for i, disorder in enumerate(record.cns_disorders):
         if not disorder.clinically_significant:
             continue
@@ -224,22 +215,31 @@ def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
             )
         )
     if not findings:
-        none = (found("CNS disorders", "none clinically significant", rule, False),)
-        return combine_shared(cid, "exclusion", title, none, "any")
-    return combine(cid, "exclusion", title, tuple(findings), "any")
+        return _NO_CNS_DISEASE
+    return combine(_CNS, "exclusion", _CNS_TITLE, tuple(findings), "any")
+
+
+# The results that carry nothing of the record (nothing recorded, or recorded none), built once.
+_CNS, _CNS_TITLE = "exc-3-cns-disease", "Clinically significant CNS disease not caused by lupus"
+_CNS_RULE = "clinically significant and not caused by lupus"
+_CNS_NOT_RECORDED = combine(_CNS, "exclusion", _CNS_TITLE, (unknown("cns_disorders"),), "any")
+_NO_CNS_DISEASE = combine(
+    _CNS,
+    "exclusion",
+    _CNS_TITLE,
+    (found("CNS disorders", "none clinically significant", _CNS_RULE, False),),
+    "any",
+)
 
 
 def assess_other_autoimmune(facts: RecordFacts) -> CriterionResult:
     """Exclusion 4: another autoimmune disease needing systemic immunosuppressive/-modulatory treatment."""
     record = facts.record
-    title = "Other autoimmune disease needing systemic treatment"
-    cid = "exc-4-other-autoimmune"
     if record.other_autoimmune_diseases is None:
-        return combine_shared(cid, "exclusion", title, (unknown("other_autoimmune_diseases"),), "any")
-    rule = "needs systemic immunosuppressive or immunomodulatory treatment"
+        return _AUTOIMMUNE_NOT_RECORDED
+    rule = _AUTOIMMUNE_RULE
     if not record.other_autoimmune_diseases:
-        none = (found("other autoimmune diseases", "none", rule, False),)
-        return combine_shared(cid, "exclusion", title, none, "any")
+        return _NO_OTHER_AUTOIMMUNE
     findings = tuple(
         found(
             disease.name,
@@ -252,19 +252,34 @@ def assess_other_autoimmune(facts: RecordFacts) -> CriterionResult:
         )
         for i, disease in enumerate(record.other_autoimmune_diseases)
     )
-    return combine(cid, "exclusion", title, findings, "any")
+    return combine(_AUTOIMMUNE, "exclusion", _AUTOIMMUNE_TITLE, findings, "any")
+
+
+_AUTOIMMUNE, _AUTOIMMUNE_TITLE = (
+    "exc-4-other-autoimmune",
+    "Other autoimmune disease needing systemic treatment",
+)
+_AUTOIMMUNE_RULE = "needs systemic immunosuppressive or immunomodulatory treatment"
+_AUTOIMMUNE_NOT_RECORDED = combine(
+    _AUTOIMMUNE, "exclusion", _AUTOIMMUNE_TITLE, (unknown("other_autoimmune_diseases"),), "any"
+)
+_NO_OTHER_AUTOIMMUNE = combine(
+    _AUTOIMMUNE,
+    "exclusion",
+    _AUTOIMMUNE_TITLE,
+    (found("other autoimmune diseases", "none", _AUTOIMMUNE_RULE, False),),
+    "any",
+)
 
 
 def assess_transplant(facts: RecordFacts) -> CriterionResult:
     """Exclusion 5: major organ, haematopoietic stem cell or bone marrow transplant, ever."""
     record = facts.record
-    title = "Major organ or haematopoietic stem cell transplant"
-    cid = "exc-5-transplant"
     if record.transplants is None:
-        return combine_shared(cid, "exclusion", title, (unknown("transplants"),), "any")
+        return _TRANSPLANTS_NOT_RECORDED
     rule = TRANSPLANT_RULE
     if not record.transplants:
-        return combine_shared(cid, "exclusion", title, (found("transplants", "none", rule, False),), "any")
+        return _NO_TRANSPLANT
     findings = tuple(
         found(
             "transplant",
@@ -274,30 +289,33 @@ def assess_transplant(facts: RecordFacts) -> CriterionResult:
         )
         for t in record.transplants
     )
-    return combine(cid, "exclusion", title, findings, "any")
+    return combine(_TRANSPLANT, "exclusion", _TRANSPLANT_TITLE, findings, "any")
+
+
+_TRANSPLANT, _TRANSPLANT_TITLE = "exc-5-transplant", "Major organ or haematopoietic stem cell transplant"
+_TRANSPLANTS_NOT_RECORDED = combine(
+    _TRANSPLANT, "exclusion", _TRANSPLANT_TITLE, (unknown("transplants"),), "any"
+)
+_NO_TRANSPLANT = combine(
+    _TRANSPLANT,
+    "exclusion",
+    _TRANSPLANT_TITLE,
+    (found("transplants", "none", TRANSPLANT_RULE, False),),
+    "any",
+)
 
 
 def assess_iga_deficiency(facts: RecordFacts) -> CriterionResult:
     """Exclusion 6: serum IgA < 10 mg/dL at screening."""
-    params = facts.params
-    title = f"IgA deficiency (serum IgA < {format_limit(params.iga_min_mg_per_dl)} mg/dL)"
+    plan = facts.plan
     cid = "exc-6-iga-deficiency"
     lab = facts.latest_labs.get(Analyte.IGA)
     if lab is None:
-        missing = unknown(missing_lab(Analyte.IGA, params.lab_max_age_days))
-        return combine_shared(cid, "exclusion", title, (missing,), "any")
-    limit_g_per_l, rule = _iga_limit(params.iga_min_mg_per_dl)
-    value = canonical_value(lab)
-    finding = found("serum IgA", describe_lab(lab, value), rule, value < limit_g_per_l)
-    return combine(cid, "exclusion", title, (finding,), "any")
-
-
-# Memoised: one protocol limit, converted and phrased once rather than for every record.
-@lru_cache(maxsize=64)
-def _iga_limit(limit_mg_per_dl: Decimal) -> tuple[Decimal, str]:
-    """The IgA limit in g/L (the canonical unit) and the rule that states it."""
-    limit_g_per_l = to_canonical(Analyte.IGA, limit_mg_per_dl, "mg/dL")
-    return limit_g_per_l, f"< {format_limit(limit_mg_per_dl)} mg/dL (= {format_limit(limit_g_per_l)} g/L)"
+        missing = unknown(plan.missing_labs[Analyte.IGA])
+        return combine_shared(cid, "exclusion", plan.iga_title, (missing,), "any")
+    value, text = read_lab(lab)
+    outcome, evidence = decide("serum IgA", text, plan.iga_rule, value < plan.iga_limit_g_per_l)
+    return combine_one(cid, "exclusion", plan.iga_title, outcome, evidence)
 
 
 EXCLUSION_CRITERIA = (

@@ -18,41 +18,51 @@ from cartrial.clinical.classification import (
     classify_eular_acr2019,
     classify_slicc2012,
 )
-from cartrial.clinical.formulary import DrugClass, drug_class
-from cartrial.clinical.sledai import SledaiScore, SledaiVersion, calculate_sledai
-from cartrial.clinical.tristate import at_least
-from cartrial.clinical.units import format_decimal
+from cartrial.clinical.sledai import Descriptor, SledaiVersion, score_descriptors
+from cartrial.clinical.tristate import Tristate, at_least
 from cartrial.eligibility.dates import add_months, age_in_years
-from cartrial.eligibility.facts import RecordFacts, format_limit, medications_with_names, window_start
-from cartrial.eligibility.record import ClassificationFindings, Medication, SerologyResult
-from cartrial.eligibility.regimen import courses, dose_on, is_standard_regimen_drug, run_start
-from cartrial.eligibility.result import CriterionResult, Finding, combine, combine_shared, found, unknown
+from cartrial.eligibility.facts import RecordFacts, format_amount, iso_date
+from cartrial.eligibility.record import ClassificationFindings, SerologyResult
+from cartrial.eligibility.regimen import Course, courses, dose_on, run_start
+from cartrial.eligibility.result import (
+    CriterionResult,
+    Finding,
+    combine,
+    combine_one,
+    combine_shared,
+    decide,
+    found,
+    unknown,
+)
 
 
 def assess_consent(facts: RecordFacts) -> CriterionResult:
     """Inclusion 1: informed consent signed voluntarily."""
-    record = facts.record
-    signed = record.consent_date is not None
-    value = record.consent_date.isoformat() if record.consent_date else "not signed"
-    finding = found("ICF signed", value, "signed on or before the screening date", signed)
-    return combine("inc-1-consent", "inclusion", "Informed consent signed", (finding,), "all")
+    consent = facts.record.consent_date
+    outcome, evidence = decide(
+        "ICF signed",
+        "not signed" if consent is None else iso_date(consent),
+        "signed on or before the screening date",
+        consent is not None,
+    )
+    return combine_one("inc-1-consent", "inclusion", "Informed consent signed", outcome, evidence)
 
 
 def assess_age(facts: RecordFacts) -> CriterionResult:
     """Inclusion 2: 18-70 years old inclusive, in completed years on the day the ICF is signed."""
-    record, params = facts.record, facts.params
-    title = f"Age {params.age_min_years}-{params.age_max_years} years at ICF signature"
-    if record.birth_date is None or record.consent_date is None:
-        missing = [name for name in ("birth_date", "consent_date") if getattr(record, name) is None]
-        return combine("inc-2-age", "inclusion", title, (unknown(*missing),), "all")
-    age = age_in_years(record.birth_date, record.consent_date)
-    finding = found(
+    record, params, plan = facts.record, facts.params, facts.plan
+    birth, consent = record.birth_date, record.consent_date
+    if birth is None or consent is None:
+        missing = [name for name, day in (("birth_date", birth), ("consent_date", consent)) if day is None]
+        return combine("inc-2-age", "inclusion", plan.age_title, (unknown(*missing),), "all")
+    age = age_in_years(birth, consent)
+    outcome, evidence = decide(
         "age at ICF signature",
-        f"{age} years (born {record.birth_date.isoformat()}, ICF {record.consent_date.isoformat()})",
-        f"{params.age_min_years} <= age <= {params.age_max_years}",
+        f"{age} years (born {iso_date(birth)}, ICF {iso_date(consent)})",
+        plan.age_rule,
         params.age_min_years <= age <= params.age_max_years,
     )
-    return combine("inc-2-age", "inclusion", title, (finding,), "all")
+    return combine_one("inc-2-age", "inclusion", plan.age_title, outcome, evidence)
 
 
 def assess_diagnosis(facts: RecordFacts) -> CriterionResult:
@@ -63,7 +73,8 @@ def assess_diagnosis(facts: RecordFacts) -> CriterionResult:
     if items is None:
         missing = unknown(f"classification.{criteria_set.lower()}: the {criteria_set} items")
         return combine_shared(_DIAGNOSIS, "inclusion", _diagnosis_title(criteria_set), (missing,), "all")
-    return _diagnosis_criterion(criteria_set, items)
+    # The items' values in field order determine the items (hashing them is cheaper than the model).
+    return _diagnosis_criterion(criteria_set, type(items), tuple(items.__dict__.values()))
 
 
 _DIAGNOSIS = "inc-3-diagnosis"
@@ -82,11 +93,13 @@ def _recorded_items(findings: ClassificationFindings, criteria_set: str) -> Item
     return findings.eular_acr2019
 
 
-# Memoised: the criterion is a function of the items recorded alone (frozen, hashable), and the
-# patterns of items recorded repeat across candidates.
+# Memoised: the criterion is a function of the items recorded alone, and the patterns of items
+# recorded repeat across candidates.
 @lru_cache(maxsize=4096)
-def _diagnosis_criterion(criteria_set: str, items: Items) -> CriterionResult:
-    result = _classify(items)
+def _diagnosis_criterion(
+    criteria_set: str, items_type: type[Items], values: tuple[Tristate, ...]
+) -> CriterionResult:
+    result = _classify(items_type.model_validate(dict(zip(items_type.model_fields, values, strict=True))))
     classified = {Classification.CLASSIFIED: True, Classification.NOT_CLASSIFIED: False}.get(result.result)
     counted = ", ".join(f"{c.id} ({c.weight})" for c in result.counted) or "none"
     score = (
@@ -114,96 +127,71 @@ def _classify(items: Items) -> ClassificationResult:
 
 def assess_disease_history(facts: RecordFacts) -> CriterionResult:
     """Inclusion 4: SLE for >= 6 months; active >= 2 months on a stable standard regimen."""
-    record, params = facts.record, facts.params
+    record, params, plan = facts.record, facts.params, facts.plan
     screening = record.screening_date
-    findings: list[Finding] = []
-    history = params.sle_history_min_months
-    if record.sle_diagnosis_date is None:
-        findings.append(unknown("sle_diagnosis_date"))
-    else:
-        findings.append(
-            found(
-                "SLE history",
-                f"diagnosed {record.sle_diagnosis_date.isoformat()}",
-                f">= {history} calendar months before screening",
-                add_months(record.sle_diagnosis_date, history) <= screening,
-            )
-        )
-    active = params.disease_active_min_months
-    if record.active_disease_since is None:
-        findings.append(unknown("active_disease_since"))
-    else:
-        findings.append(
-            found(
-                "active disease",
-                f"active since {record.active_disease_since.isoformat()}",
-                f">= {active} calendar months before screening",
-                add_months(record.active_disease_since, active) <= screening,
-            )
-        )
-    findings.append(_stable_standard_regimen(facts))
+    diagnosed, active = record.sle_diagnosis_date, record.active_disease_since
+    findings = (
+        unknown("sle_diagnosis_date")
+        if diagnosed is None
+        else found(
+            "SLE history",
+            f"diagnosed {iso_date(diagnosed)}",
+            plan.history_rule,
+            add_months(diagnosed, params.sle_history_min_months) <= screening,
+        ),
+        unknown("active_disease_since")
+        if active is None
+        else found(
+            "active disease",
+            f"active since {iso_date(active)}",
+            plan.active_rule,
+            add_months(active, params.disease_active_min_months) <= screening,
+        ),
+        _stable_standard_regimen(facts),
+    )
     return combine(
         "inc-4-disease-history",
         "inclusion",
         "SLE >= 6 months, active >= 2 months on a stable standard regimen",
-        tuple(findings),
+        findings,
         "all",
     )
 
 
 def _stable_standard_regimen(facts: RecordFacts) -> Finding:
-    record, params = facts.record, facts.params
+    record, params, plan = facts.record, facts.params, facts.plan
     if record.medications is None:
         return unknown("medications")
     months = params.standard_regimen_min_months
     screening = record.screening_date
-    standard, biologics_count = params.standard_regimen_drugs, params.biologics_count_as_immunomodulators
-    regimen_periods = [
-        (name, m.start_date, m.stop_date)
-        for (m, name), systemic in zip(
-            medications_with_names(facts), facts.systemic_glucocorticoid, strict=True
-        )
-        if is_standard_regimen_drug(name, standard, biologics_count)
-        and (drug_class(name) is not DrugClass.CORTICOSTEROID or systemic)
-    ]
-    ongoing = [c for c in courses(regimen_periods) if c.covers(screening)]
-    steady = [c for c in ongoing if add_months(c.start, months) <= screening]
-    if steady:
-        value = ", ".join(f"{c.drug} since {c.start.isoformat()}" for c in steady)
-    elif ongoing:
-        value = ", ".join(f"{c.drug} since {c.start.isoformat()}" for c in ongoing)
+    ongoing: list[Course] = []
+    steady: list[Course] = []
+    for course in courses(facts.regimen_periods):
+        if course.covers(screening):
+            ongoing.append(course)
+            if add_months(course.start, months) <= screening:
+                steady.append(course)
+    if steady or ongoing:
+        value = ", ".join([f"{c.drug} since {iso_date(c.start)}" for c in steady or ongoing])
     else:
         value = "no standard-regimen drug ongoing at screening"
-    return found(
-        "stable standard regimen",
-        value,
-        f"a standard-regimen drug taken steadily for >= {months} calendar months up to screening",
-        bool(steady),
-    )
+    return found("stable standard regimen", value, plan.regimen_rule, bool(steady))
 
 
 def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
     """Inclusion 4 (oral corticosteroids): dose, >= 8 weeks of treatment, dose stable > 2 weeks."""
     title = "Oral corticosteroid dose, duration and stability"
     cid = "inc-4-corticosteroid"
-    record, params = facts.record, facts.params
+    record, params, plan = facts.record, facts.params, facts.plan
     if record.medications is None:
         return combine_shared(cid, "inclusion", title, (unknown("medications"),), "all")
     screening = record.screening_date
-    glucocorticoids: list[Medication] = []
-    undosed: list[str] = []
-    for i, (m, systemic) in enumerate(zip(record.medications, facts.systemic_glucocorticoid, strict=True)):
-        if systemic and m.start_date <= screening:
-            glucocorticoids.append(m)
-            if m.dose is None:
-                undosed.append(f"medications.{i}.dose")
+    glucocorticoids = facts.glucocorticoids
+    undosed = [f"medications.{i}.dose" for i, m in glucocorticoids if m.dose is None]
     if undosed:
         return combine(cid, "inclusion", title, (unknown(*undosed),), "all")
     segments = facts.steroid_segments
-    on_oral = any(
-        m.route == "oral" and (m.stop_date is None or m.stop_date >= screening) for m in glucocorticoids
-    )
-    if not on_oral:
+    if not facts.on_oral_glucocorticoid:
         finding = found(
             "oral glucocorticoid at screening",
             "none",
@@ -212,91 +200,62 @@ def assess_corticosteroids(facts: RecordFacts) -> CriterionResult:
         )
         return combine_shared(cid, "inclusion", title, (finding,), "all")
     dose = dose_on(segments, screening)
-    with_immunosuppressant = _on_immunosuppressant(facts)
-    minimum = None if with_immunosuppressant else params.prednisone_min_mg_per_day
-    dose_rule = (
-        f"<= {format_limit(params.prednisone_max_mg_per_day)} mg/day (no minimum with an immunosuppressant)"
-        if minimum is None
-        else f"{format_limit(minimum)} to {format_limit(params.prednisone_max_mg_per_day)} mg/day"
-    )
-    findings = [
-        found(
-            "prednisone-equivalent dose at screening",
-            f"{format_decimal(dose)} mg/day ({params.glucocorticoid_table} table)",
-            dose_rule,
-            (minimum is None or dose >= minimum) and dose <= params.prednisone_max_mg_per_day,
-        )
-    ]
-    therapy_start = run_start(segments, screening, same=False)
-    stable_since = run_start(segments, screening, same=True)
+    minimum = None if facts.on_immunomodulator else params.prednisone_min_mg_per_day
+    therapy_start = run_start(segments, screening, dose, same=False)
+    stable_since = run_start(segments, screening, dose, same=True)
     assert therapy_start is not None and stable_since is not None
     treated_days = (screening - therapy_start).days
     stable_days = (screening - stable_since).days
-    findings.append(
+    findings = (
+        found(
+            "prednisone-equivalent dose at screening",
+            f"{format_amount(dose)}{plan.dose_table}",
+            plan.dose_rule_with_immunosuppressant if minimum is None else plan.dose_rule,
+            (minimum is None or dose >= minimum) and dose <= params.prednisone_max_mg_per_day,
+        ),
         found(
             "glucocorticoid treatment duration",
-            f"{treated_days} days (continuous since {therapy_start.isoformat()})",
-            f">= {params.steroid_min_treatment_days} days before screening",
+            f"{treated_days} days (continuous since {iso_date(therapy_start)})",
+            plan.treatment_rule,
             treated_days >= params.steroid_min_treatment_days,
-        )
-    )
-    findings.append(
+        ),
         found(
             "dose stable",
-            f"{stable_days} days (unchanged since {stable_since.isoformat()})",
-            f">= {params.steroid_stable_min_days} days (> 2 weeks)",
+            f"{stable_days} days (unchanged since {iso_date(stable_since)})",
+            plan.stable_rule,
             stable_days >= params.steroid_stable_min_days,
-        )
+        ),
     )
-    return combine(cid, "inclusion", title, tuple(findings), "all")
-
-
-def _on_immunosuppressant(facts: RecordFacts) -> bool:
-    """Whether an immunosuppressant (or a biologic, if they count) is taken on the screening date.
-
-    A course of a drug covers a day exactly when one of its periods does (a course is the union of
-    periods that touch), so the periods are read directly.
-    """
-    params, screening = facts.params, facts.record.screening_date
-    immunomodulators = params.immunosuppressants
-    if params.biologics_count_as_immunomodulators:
-        immunomodulators += params.biologics
-    return any(
-        name in immunomodulators
-        and m.start_date <= screening
-        and (m.stop_date is None or m.stop_date >= screening)
-        for m, name in medications_with_names(facts)
-    )
+    return combine(cid, "inclusion", title, findings, "all")
 
 
 def assess_serology(facts: RecordFacts) -> CriterionResult:
     """Inclusion 5: ANA and/or anti-dsDNA and/or anti-Sm positive at screening."""
     title = "Positive ANA, anti-dsDNA or anti-Sm at screening"
     cid = "inc-5-serology"
-    record, params = facts.record, facts.params
-    days = params.lab_max_age_days
-    if record.serology is None:
+    serology = facts.record.serology
+    if serology is None:
         return combine(cid, "inclusion", title, (unknown("serology"),), "all")
-    first = window_start(record, days)
+    first = facts.lab_first
     latest: dict[str, SerologyResult] = {}
-    for result in record.serology:
+    for result in serology:
         # The latest in the window; the first listed on a tie.
-        if result.result_date >= first and (
-            result.test not in latest or result.result_date > latest[result.test].result_date
-        ):
-            latest[result.test] = result
+        if result.result_date >= first:
+            current = latest.get(result.test)
+            if current is None or result.result_date > current.result_date:
+                latest[result.test] = result
     findings: list[Finding] = []
-    for test in params.accepted_autoantibodies:
+    for test, missing in facts.plan.serology_missing:
         found_result = latest.get(test)
         if found_result is None:
-            findings.append(unknown(f"serology: {test} dated within {days} days before screening"))
+            findings.append(unknown(missing))
         else:
             titre = f" {found_result.titre}" if found_result.titre else ""
             sign = "positive" if found_result.positive else "negative"
             findings.append(
                 found(
                     test,
-                    f"{sign}{titre} on {found_result.result_date.isoformat()}",
+                    f"{sign}{titre} on {iso_date(found_result.result_date)}",
                     "positive",
                     found_result.positive,
                 )
@@ -308,17 +267,19 @@ def assess_sledai(facts: RecordFacts) -> CriterionResult:
     """Inclusion 6: SELENA-SLEDAI >= 8; clinical score >= 6 if a serological descriptor is scored."""
     params, record = facts.params, facts.record
     minimum, clinical_minimum = params.sledai_min_total, params.sledai_min_clinical_if_serology_scored
-    days = params.sledai_assessment_max_age_days
     assessment = record.sledai
     if (
         assessment is None
         or assessment.version is not SledaiVersion.SELENA
-        or assessment.assessment_date < window_start(record, days)
+        or assessment.assessment_date < record.screening_date - facts.plan.sledai_window
     ):
+        days = params.sledai_assessment_max_age_days
         wanted = f"sledai: a SELENA-SLEDAI assessment dated within {days} days before screening"
         title = _sledai_title(minimum, clinical_minimum)
         return combine_shared(_SLEDAI, "inclusion", title, (unknown(wanted),), "all")
-    return _sledai_criterion(calculate_sledai(assessment), minimum, clinical_minimum)
+    # The descriptors as scored determine the score (hashing them is cheaper than scoring them).
+    descriptors = tuple(assessment.descriptors.items())
+    return _sledai_criterion(assessment.version, descriptors, minimum, clinical_minimum)
 
 
 _SLEDAI = "inc-6-sledai"
@@ -328,9 +289,16 @@ def _sledai_title(min_total: int, min_clinical: int) -> str:
     return f"SELENA-SLEDAI >= {min_total} (clinical >= {min_clinical} if serology scored)"
 
 
-# Memoised: the criterion is a function of the score and the two thresholds alone, and scores repeat.
+# Memoised: the criterion is a function of the descriptors as scored and the two thresholds alone, and
+# the patterns of descriptors repeat across candidates.
 @lru_cache(maxsize=4096)
-def _sledai_criterion(score: SledaiScore, min_total: int, min_clinical: int) -> CriterionResult:
+def _sledai_criterion(
+    version: SledaiVersion,
+    descriptors: tuple[tuple[Descriptor, bool | None], ...],
+    min_total: int,
+    min_clinical: int,
+) -> CriterionResult:
+    score = score_descriptors(version, dict(descriptors))
     title = _sledai_title(min_total, min_clinical)
     unknown_items = tuple(f"sledai.descriptors.{d.value}" for d in score.unknown)
     span = str(score.low) if score.is_exact else f"{score.low}-{score.high}"

@@ -71,12 +71,16 @@ class ScreeningResult(NamedTuple):
 
 
 def decide_verdict(criteria: tuple[CriterionResult, ...]) -> Verdict:
-    """Ineligible if any criterion excludes; incomplete if any is unknown; else eligible."""
+    """Ineligible if any criterion excludes; incomplete if any is unknown; else eligible.
+
+    `CriterionResult.excludes` written out: it runs for every criterion of every record screened.
+    """
     incomplete = False
     for c in criteria:
-        if c.excludes:
+        outcome = c.outcome
+        if outcome is (_NOT_MET if c.kind == "inclusion" else _MET):
             return Verdict.INELIGIBLE
-        incomplete = incomplete or c.outcome is _UNKNOWN
+        incomplete = incomplete or outcome is _UNKNOWN
     return Verdict.INCOMPLETE if incomplete else Verdict.ELIGIBLE
 
 
@@ -88,16 +92,27 @@ class Finding(NamedTuple):
     missing: tuple[str, ...] = ()
 
 
+# Results are built for every criterion of every record screened: `tuple.__new__` on the named tuple
+# classes builds the very same values without the Python-level `__new__` that the class call runs.
+_new = tuple.__new__
+
+
 def unknown(*missing: str) -> Finding:
-    return Finding(_UNKNOWN, None, missing)
+    return _new(Finding, (_UNKNOWN, None, missing))
 
 
 def found(item: str, value: str, rule: str, holds: Tristate, missing: tuple[str, ...] = ()) -> Finding:
     """A part weighed on evidence; when `holds` is unknown, `missing` names what would decide it."""
     if holds is None:
-        return Finding(_UNKNOWN, Evidence(item, value, rule, _UNKNOWN), missing)
+        return _new(Finding, (_UNKNOWN, _new(Evidence, (item, value, rule, _UNKNOWN)), missing))
     outcome = _MET if holds else _NOT_MET
-    return Finding(outcome, Evidence(item, value, rule, outcome), ())
+    return _new(Finding, (outcome, _new(Evidence, (item, value, rule, outcome)), ()))
+
+
+def decide(item: str, value: str, rule: str, holds: bool) -> tuple[Outcome, Evidence]:
+    """A known part (`found` with `holds` known): its outcome and its evidence, with no `Finding` around."""
+    outcome = _MET if holds else _NOT_MET
+    return outcome, _new(Evidence, (item, value, rule, outcome))
 
 
 def combine(
@@ -107,22 +122,46 @@ def combine(
 
     Unknown parts make the criterion unknown only when the known parts do not already decide it.
     """
+    if len(findings) == 1:  # one part decides alone, whatever `require` says
+        alone, weighed, missing = findings[0]
+        return _new(
+            CriterionResult,
+            (
+                criterion_id,
+                kind,
+                title,
+                alone,
+                () if weighed is None else (weighed,),
+                missing if alone is _UNKNOWN else (),
+            ),
+        )
     decisive, other = (_NOT_MET, _MET) if require == "all" else (_MET, _NOT_MET)
     outcome = other
-    for finding in findings:
-        if finding.outcome is decisive:
-            outcome = decisive
-            break
-        if finding.outcome is _UNKNOWN:
-            outcome = _UNKNOWN
-    return CriterionResult(
-        criterion_id,
-        kind,
-        title,
-        outcome,
-        tuple([f.evidence for f in findings if f.evidence is not None]),
-        () if outcome is not _UNKNOWN else tuple([m for f in findings for m in f.missing]),
+    evidence: list[Evidence] = []
+    for part, shown, _ in findings:
+        if shown is not None:
+            evidence.append(shown)
+        # A decisive part decides, whatever the parts after it say.
+        if outcome is not decisive and (part is decisive or part is _UNKNOWN):
+            outcome = part
+    return _new(
+        CriterionResult,
+        (
+            criterion_id,
+            kind,
+            title,
+            outcome,
+            tuple(evidence),
+            () if outcome is not _UNKNOWN else tuple([m for f in findings for m in f.missing]),
+        ),
     )
+
+
+def combine_one(
+    criterion_id: str, kind: CriterionKind, title: str, outcome: Outcome, evidence: Evidence
+) -> CriterionResult:
+    """A criterion of one known part (`combine` of one `found` with `holds` known)."""
+    return _new(CriterionResult, (criterion_id, kind, title, outcome, (evidence,), ()))
 
 
 # Memoised twins of `found` and `combine` for parts whose text carries nothing of the record (nothing
