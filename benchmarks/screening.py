@@ -4,7 +4,8 @@ Run: .venv/bin/python benchmarks/screening.py [N]   (default 100,000 records)
 Prints records/second for the whole path (JSON text -> validated record -> every criterion with its
 evidence), for parsing alone (JSON text -> validated record, pydantic) and for screening alone (records
 already validated, every result fully built). Both phases run as `cartrial screen pool.jsonl` runs
-them: the pool's lines parsed by `parse_pool`, the records screened as one batch by `screen_many`.
+them: the pool's lines parsed by `parse_pool`, the records screened as one batch by `screen_many`, the
+CLI's GC batching (`cli.gc_batches`) around both.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import time
 from datetime import date
 
+from cartrial.cli.gc_batches import freeze_as_done
 from cartrial.cli.screen_cmd import parse_pool
 from cartrial.data import embedded_protocol
 from cartrial.eligibility import screen_many
@@ -48,7 +50,7 @@ def main(count: int) -> None:
     start, start_cpu = time.perf_counter(), time.process_time()
     records = parse_pool(pool, "bench", TODAY)
     parsed, parsed_cpu = time.perf_counter(), time.process_time()
-    results = screen_many(records, protocol)
+    results = screen_many(freeze_as_done(records), protocol)
     done, done_cpu = time.perf_counter(), time.process_time()
     gc.callbacks.remove(gc_clock)
     assert len(results) == count

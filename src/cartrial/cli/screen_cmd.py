@@ -16,6 +16,7 @@ from rich.progress import track
 from rich.table import Table
 
 from cartrial.cli.common import fail_bad_input, print_json, read_text, stdout
+from cartrial.cli.gc_batches import freeze_as_done
 from cartrial.cli.protocol_cmd import load_protocol_option
 from cartrial.eligibility import (
     ScreeningRecord,
@@ -25,7 +26,6 @@ from cartrial.eligibility import (
     screen,
     screen_many,
 )
-from cartrial.eligibility.batch import freeze_as_done
 from cartrial.eligibility.result import result_as_dict
 from cartrial.eligibility.summary import ScreeningSummary, summarise_screening
 from cartrial.errors import FieldError, InputError
@@ -125,7 +125,8 @@ def screen_command(
         result = screen(records[0], protocol)
         print_json(result_as_dict(result)) if as_json else render_result(result)
         raise typer.Exit(EXIT_BY_VERDICT[result.verdict])
-    results = screen_many(track(records, description="Screening", console=stdout, disable=as_json), protocol)
+    shown = track(records, description="Screening", console=stdout, disable=as_json)
+    results = screen_many(freeze_as_done(shown), protocol)
     if log is not None:
         log.write_text(screening_log_csv(results), encoding="utf-8")
     summary = summarise_screening(results)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cartrial.eligibility.batch import freeze_as_done
 from cartrial.eligibility.exclusion import EXCLUSION_CRITERIA
 from cartrial.eligibility.facts import CriteriaPlan, criteria_plan, derive_facts
 from cartrial.eligibility.inclusion import INCLUSION_CRITERIA
@@ -22,11 +21,11 @@ def screen(record: ScreeningRecord, protocol: Protocol) -> ScreeningResult:
 
 
 def screen_many(records: Iterable[ScreeningRecord], protocol: Protocol) -> list[ScreeningResult]:
-    """`screen` of each record, in order: what the protocol alone decides is derived once, and finished
-    results are kept off the cyclic GC (`batch.freeze_as_done`)."""
+    """`screen` of each record, in order, taken from `records` as they come: what the protocol alone
+    decides is derived once for the batch."""
     params = protocol.eligibility
     ref, plan = protocol.ref, criteria_plan(params)
-    return [_screen(record, ref, params, plan) for record in freeze_as_done(records)]
+    return [_screen(record, ref, params, plan) for record in records]
 
 
 def _screen(

@@ -1,5 +1,8 @@
 """Batches of records (a pool parsed, a pool screened): the cyclic GC kept off what is already built.
 
+The GC is the process's, so this lives in the shell that owns the process (`cartrial screen POOL.jsonl`,
+the screening benchmark), never in the pure core.
+
 Parsing and screening a pool build many small objects that stay alive (the records, the results), and
 the cyclic GC would scan them again and again as they pile up: without this, it takes a third to a half
 of the time of a pool of 100,000. None of them is in a reference cycle (refcounting frees them), so a

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cartrial.eligibility.batch import freeze_as_done
+from cartrial.cli.gc_batches import freeze_as_done
 
 
 @pytest.fixture
