@@ -114,3 +114,11 @@ def test_a_bad_scenario_is_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "2 probabilities for a protocol with 4 dose levels" in result.stderr
     assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_the_src_table_says_how_the_design_numbers_the_dose_levels() -> None:
+    from cartrial.cli.demo_cmd import dose_level_legend
+    from cartrial.data import embedded_protocol
+
+    legend = dose_level_legend(embedded_protocol().dose_levels)
+    assert legend.endswith("1 = DL-1 (15×10⁶), 2 = DL1 (25×10⁶), 3 = DL2 (50×10⁶), 4 = DL3 (100×10⁶)")

@@ -21,7 +21,10 @@ from cartrial.cli.db_cmd import EXIT_AUDIT_BROKEN, EXIT_REFUSED
 from cartrial.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cartrial.demo.study_run import StoryLine, StudySummary
+    from cartrial.protocol import DoseLevel
 
 STORY_STYLE = {
     "setup": "bold",
@@ -114,7 +117,7 @@ def demo(
             raise typer.Exit(EXIT_REFUSED) from None
     log.write_text(screening_log_csv(list(run.screenings)), encoding="utf-8")
     render_summary(summarise_screening(list(run.screenings)), run.summary.protocol_ref)
-    render_study(run.summary)
+    render_study(run.summary, embedded_protocol(version).dose_levels)
     stdout.print(f"Screening log written to {log}", highlight=False)
 
 
@@ -122,7 +125,14 @@ def _number(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
-def render_study(summary: StudySummary) -> None:
+def dose_level_legend(levels: Sequence[DoseLevel]) -> str:
+    """How the design's reasons number the dose levels (from 1 at the lowest, as the outcome notation)
+    against the protocol's own labels, e.g. '1 = DL-1 (15×10⁶)', so no reader takes 'dose 2' for DL2."""
+    names = ", ".join(f"{d.number} = {d.describe()}" for d in levels)
+    return f"the design's reasons number dose levels from the lowest: {names}"
+
+
+def render_study(summary: StudySummary, levels: Sequence[DoseLevel]) -> None:
     """The summary: CONSORT flow, cohorts, DLTs, SRC decisions, RP2D, kinetics and the audit trail."""
     consort = Table(title="Subject flow (CONSORT)")
     consort.add_column("stage")
@@ -157,7 +167,7 @@ def render_study(summary: StudySummary) -> None:
     else:
         stdout.print("No dose-limiting toxicity.")
 
-    decisions = Table(title="SRC decisions (signed)")
+    decisions = Table(title="SRC decisions (signed)", caption=dose_level_legend(levels))
     for column in ("day", "cohort", "decision", "next dose", "reason", "signed by"):
         decisions.add_column(column, overflow="fold")
     for d in summary.decisions:

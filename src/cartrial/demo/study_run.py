@@ -314,8 +314,7 @@ class _Study:
         heapq.heappush(self.queue, (at, self.sequence, what, target))
 
     def label(self, level: int) -> str:
-        dose = self.protocol.dose_level(level)
-        return f"{dose.label} ({dose.car_t_cells / 1e6:g}×10⁶)"
+        return self.protocol.dose_level(level).describe()
 
     # setup
 

@@ -38,6 +38,14 @@ class DoseLevel(FrozenModel):
         description="a declared alternative dose for this level, e.g. '100 (or 150) x10^6'",
     )
 
+    def describe(self) -> str:
+        """The label with the dose in millions of CAR+ T cells.
+
+        >>> DoseLevel(number=2, label="DL1", car_t_cells=25_000_000, role="start").describe()
+        'DL1 (25×10⁶)'
+        """
+        return f"{self.label} ({self.car_t_cells / 1e6:g}×10⁶)"
+
 
 DesignName = Literal["3+3", "boin", "mtpi2", "i3+3", "crm", "tite-crm", "tite-boin", "boin12"]
 
