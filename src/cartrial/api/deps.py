@@ -15,6 +15,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import Engine, QueuePool
 from sqlalchemy.orm import Session, sessionmaker
 
+from cartrial.api.writer import GroupCommit
 from cartrial.errors import InputError
 from cartrial.services.access import Principal
 from cartrial.services.accounts import principal_from_token
@@ -41,6 +42,11 @@ class ApiSettings:
     clock: Callable[[], datetime]
     # Writers wait here, in order and without holding a worker thread, for their turn at the database.
     turn: AbstractAsyncContextManager[object] = field(default_factory=nullcontext)
+    # Where the endpoints of the event loop write (`Writing`): a batch at a time, in the turn above.
+    writer: GroupCommit = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "writer", GroupCommit(self.sessions, self.clock, self.turn))
 
 
 def settings_for(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> ApiSettings:
@@ -109,6 +115,18 @@ class Call:
         with self.authenticated() as work:
             return action(work)
 
+    async def write(self, action: Callable[[Work], T]) -> T:
+        """`action` as the caller, in the next group commit's transaction (`api.writer`); returns once
+        it is committed. The token is checked there, at the time the action runs (`Work.now`)."""
+        token = self.token
+        if not token:
+            raise UnauthenticatedError(NOT_LOGGED_IN)
+
+        def step(uow: UnitOfWork, now: datetime) -> T:
+            return action(Work(uow, now, principal_from_token(uow, token, now), token))
+
+        return await self.settings.writer.submit(step)
+
 
 NOT_LOGGED_IN = "log in first: send the bearer token or the session cookie"
 
@@ -141,6 +159,12 @@ async def _logged_in(request: Request, token: Annotated[str, Depends(_token)]) -
         yield Call(settings, settings.clock(), token)
 
 
+async def _writing(request: Request, token: Annotated[str, Depends(_token)]) -> Call:
+    """A call whose writing waits for the group commit (`Call.write`), which takes the turn itself."""
+    settings = _settings(request)
+    return Call(settings, settings.clock(), token)
+
+
 async def _reading(request: Request, token: Annotated[str, Depends(_token)]) -> Call:
     """A read-only transaction, without a turn (`settings_for`)."""
     settings = _settings(request)
@@ -151,6 +175,7 @@ async def _reading(request: Request, token: Annotated[str, Depends(_token)]) -> 
 Anonymous = Annotated[Call, Depends(_anonymous, scope="function")]
 LoggedIn = Annotated[Call, Depends(_logged_in, scope="function")]
 Reading = Annotated[Call, Depends(_reading)]
+Writing = Annotated[Call, Depends(_writing)]
 
 
 async def _json_text(request: Request) -> str:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Executable, Result
 from sqlalchemy.orm import Session, sessionmaker
 
 from cartrial.store.db import READ_ONLY_OPTIONS
+
+T = TypeVar("T")
+
+
+class TransactionLostError(Exception):
+    """A savepoint could not be rolled back or released: the database ended the whole transaction (SQLite
+    rolls everything back on some errors), so nothing done in it may be reported as stored."""
 
 
 class UnitOfWork:
@@ -41,6 +48,29 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def attempt(self, action: Callable[[], T]) -> T:
+        """`action` in a savepoint of this transaction: if it raises, what it did is undone (and the
+        exception passes on) while the transaction goes on with what came before it. Several requests
+        share one transaction this way (`api.writer.GroupCommit`), each as if alone."""
+        savepoint = self.session.begin_nested()
+        try:
+            result = action()
+            # Pending ORM changes are written now, so that a refusal of them is this action's error.
+            self.session.flush()
+        except Exception:
+            try:
+                savepoint.rollback()
+            except Exception as lost:
+                raise TransactionLostError(
+                    "the transaction could not be rolled back to its savepoint"
+                ) from lost
+            raise
+        try:
+            savepoint.commit()
+        except Exception as lost:
+            raise TransactionLostError("the savepoint could not be released") from lost
+        return result
 
     def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]:
         """Run a SQL statement (built once, by the caller) in this transaction, after flushing pending ORM

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cartrial.api.deps import LoggedIn, Reading, Work
+from cartrial.api.deps import LoggedIn, Reading, Work, Writing
 from cartrial.api.schemas import SiteCreate, UserCreate, UserOut
 from cartrial.services import reads
 from cartrial.services.access import Permission, require
@@ -21,15 +21,15 @@ async def sites(call: Reading) -> list[SiteView]:
 
 
 @router.post("/sites", response_model=SiteView, status_code=201)
-async def create_site(body: SiteCreate, call: LoggedIn) -> SiteView:
+async def create_site(body: SiteCreate, call: Writing) -> SiteView:
     """Add a study site (administrators)."""
 
-    def add(work: Work) -> None:
+    def add(work: Work) -> SiteView:
         actor = require(work.principal, Permission.MANAGE_ACCOUNTS)
         add_site(work.uow, actor, body.id, body.name, work.now)
+        return SiteView(id=body.id, name=body.name, created_at=work.now)
 
-    call.run(add)
-    return SiteView(id=body.id, name=body.name, created_at=call.now)
+    return await call.write(add)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)

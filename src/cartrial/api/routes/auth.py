@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from cartrial.api.deps import SESSION_COOKIE, Anonymous, LoggedIn, Reading
+from cartrial.api.deps import SESSION_COOKIE, Anonymous, Reading, Writing
 from cartrial.api.schemas import Login, LoginResult, Me, RoleAt
 from cartrial.services.access import Principal
 from cartrial.services.accounts import (
@@ -58,9 +58,9 @@ def login(body: Login, request: Request, response: Response, call: Anonymous) ->
 
 
 @router.post("/logout", status_code=204)
-async def logout(call: LoggedIn) -> Response:
+async def logout(call: Writing) -> Response:
     """Revoke the token this request was made with and clear the session cookie."""
-    call.run(lambda work: revoke_token(work.uow, work.token))
+    await call.write(lambda work: revoke_token(work.uow, work.token))
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

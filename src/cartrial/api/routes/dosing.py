@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 
-from cartrial.api.deps import JsonText, LoggedIn, Reading
+from cartrial.api.deps import JsonText, LoggedIn, Reading, Writing
 from cartrial.api.routes.subjects import SubjectId
 from cartrial.api.schemas import (
     SUBJECT_SAFETY_REF,
@@ -76,11 +76,11 @@ async def recommendation(call: Reading) -> RecommendationOut:
 
 
 @router.post("/dosing/close-windows", response_model=list[DltAssessmentView])
-async def close_windows(call: LoggedIn) -> list[DltAssessmentView]:
+async def close_windows(call: Writing) -> list[DltAssessmentView]:
     """Judge, as of now, every subject of the caller's site still inside a DLT window, from the stored
     adverse events: a window that closed with nothing new is judged too (site staff)."""
 
-    return call.run(lambda work: close_dlt_windows(work.uow, work.principal, work.now))
+    return await call.write(lambda work: close_dlt_windows(work.uow, work.principal, work.now))
 
 
 @router.get("/cohorts", response_model=list[CohortView])
@@ -118,23 +118,25 @@ def sign(body: SrcSignature, call: LoggedIn) -> SrcDecisionView:
 
 
 @router.post("/subjects/{subject_id}/enrollment", response_model=EnrollmentView, status_code=201)
-async def enrollment(subject_id: SubjectId, call: LoggedIn) -> EnrollmentView:
+async def enrollment(subject_id: SubjectId, call: Writing) -> EnrollmentView:
     """Give an eligible subject the next slot of the open cohort, at the cohort's dose level."""
-    return call.run(lambda work: enroll(work.uow, work.principal, subject_id, work.now))
+    return await call.write(lambda work: enroll(work.uow, work.principal, subject_id, work.now))
 
 
 @router.post("/subjects/{subject_id}/milestones", response_model=SubjectStatusOut, status_code=201)
-async def milestone(subject_id: SubjectId, body: Milestone, call: LoggedIn) -> SubjectStatusOut:
+async def milestone(subject_id: SubjectId, body: Milestone, call: Writing) -> SubjectStatusOut:
     """Leukapheresis, lymphodepletion, withdrawal or death, on its date."""
     status = SubjectStatus(body.status)
-    call.run(lambda work: record_milestone(work.uow, work.principal, subject_id, status, body.on, work.now))
+    await call.write(
+        lambda work: record_milestone(work.uow, work.principal, subject_id, status, body.on, work.now)
+    )
     return SubjectStatusOut(subject_id=subject_id, status=body.status)
 
 
 @router.post("/subjects/{subject_id}/infusion", response_model=InfusionView, status_code=201)
-async def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> InfusionView:
+async def infusion(subject_id: SubjectId, body: InfusionIn, call: Writing) -> InfusionView:
     """Day 0: the CAR+ T cells actually infused (a dose off the assigned level's is kept and audited)."""
-    return call.run(
+    return await call.write(
         lambda work: record_infusion(
             work.uow, work.principal, subject_id, body.infused_on, body.car_t_cells, work.now
         )
@@ -152,10 +154,10 @@ async def infusion(subject_id: SubjectId, body: InfusionIn, call: LoggedIn) -> I
         }
     },
 )
-async def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: LoggedIn) -> DltAssessmentView:
+async def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: Writing) -> DltAssessmentView:
     """Adjudicate the subject's DLT status with the safety core from its safety record (the body,
     `cartrial schema subject-safety`), and keep it as the subject's next assessment."""
-    return call.run(
+    return await call.write(
         lambda work: record_dlt_assessment(work.uow, work.principal, subject_id, safety, work.now)
     )
 
@@ -171,12 +173,12 @@ async def record(
     subject_id: SubjectId,
     kind: Annotated[ClinicalKind, Path()],
     body: ClinicalDocumentIn,
-    call: LoggedIn,
+    call: Writing,
 ) -> ClinicalDocumentView:
     """Record an adverse event, lab, PK sample or response visit, or correct one (with a reason).
     An adverse event re-adjudicates the subject's DLT status."""
     text = json.dumps(body.document)
-    return call.run(
+    return await call.write(
         lambda work: record_clinical(work.uow, work.principal, subject_id, kind, text, work.now, body.reason)
     )
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from cartrial.api.deps import JsonText, LoggedIn, Reading
+from cartrial.api.deps import JsonText, Reading, Writing
 from cartrial.api.errors import WHOLE_INPUT
 from cartrial.api.schemas import (
     SCREENING_RECORD_REF,
@@ -52,11 +52,11 @@ def _outcome(outcome: ScreeningOutcome) -> ScreeningOutcomeOut:
         }
     },
 )
-async def screen(site_id: Annotated[SiteId, Path()], record: JsonText, call: LoggedIn) -> ScreeningOutcomeOut:
+async def screen(site_id: Annotated[SiteId, Path()], record: JsonText, call: Writing) -> ScreeningOutcomeOut:
     """Screen a new candidate at a site under the active protocol. The body is the screening record
     (`cartrial schema screening-record`), stored exactly as sent with the eligibility result."""
     return _outcome(
-        call.run(lambda work: screen_candidate(work.uow, work.principal, site_id, record, work.now))
+        await call.write(lambda work: screen_candidate(work.uow, work.principal, site_id, record, work.now))
     )
 
 
@@ -85,12 +85,12 @@ async def subject(subject_id: SubjectId, call: Reading) -> SubjectDetailView:
     response_model=ScreeningOutcomeOut,
     status_code=201,
 )
-async def correct(subject_id: SubjectId, body: ScreeningCorrection, call: LoggedIn) -> ScreeningOutcomeOut:
+async def correct(subject_id: SubjectId, body: ScreeningCorrection, call: Writing) -> ScreeningOutcomeOut:
     """Screen a subject again from a corrected record: a new version with the reason; the old one stays."""
     # ASCII escapes keep any lone surrogate as text, for the record parser to refuse by name.
     record = json.dumps(body.record)
     try:
-        outcome = call.run(
+        outcome = await call.write(
             lambda work: correct_screening(
                 work.uow, work.principal, subject_id, record, body.reason, work.now
             )
