@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -20,7 +21,7 @@ from cartrial.errors import InputError
 from cartrial.services.access import Principal
 from cartrial.services.accounts import principal_from_token
 from cartrial.services.errors import UnauthenticatedError
-from cartrial.services.unit_of_work import UnitOfWork
+from cartrial.services.unit_of_work import UnitOfWork, shorten_log
 
 T = TypeVar("T")
 
@@ -46,7 +47,8 @@ class ApiSettings:
     writer: GroupCommit = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "writer", GroupCommit(self.sessions, self.clock, self.turn))
+        after_commit = partial(shorten_log, self.sessions)
+        object.__setattr__(self, "writer", GroupCommit(self.sessions, self.clock, self.turn, after_commit))
 
 
 def settings_for(sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> ApiSettings:

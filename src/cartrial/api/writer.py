@@ -19,6 +19,7 @@ gets the error and none is reported as stored.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -32,6 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cartrial.services.unit_of_work import TransactionLostError, UnitOfWork
 
 T = TypeVar("T")
+
+_log = logging.getLogger(__name__)
 
 Step = Callable[[UnitOfWork, datetime], T]
 """One request's writing: its work in the shared transaction, at the time it runs."""
@@ -56,13 +59,18 @@ class GroupCommit:
         sessions: sessionmaker[Session],
         clock: Callable[[], datetime],
         turn: AbstractAsyncContextManager[object],
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
+        """`after_commit` (SQLite's WAL checkpoint) runs in a worker thread after a batch is answered,
+        one at a time, beside the next batches: nobody waits for it."""
         self._sessions = sessions
         self._clock = clock
         # Shared with the endpoints that write in a worker thread (login, signatures, new accounts).
         self._turn = turn
+        self._after_commit = after_commit
         self._waiting: deque[_Waiting] = deque()
         self._writing: asyncio.Task[None] | None = None
+        self._housekeeping: asyncio.Task[None] | None = None
 
     async def submit(self, step: Step[T]) -> T:
         answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
@@ -77,8 +85,15 @@ class GroupCommit:
                 batch = [self._waiting.popleft() for _ in range(min(len(self._waiting), MAX_BATCH))]
                 async with self._turn:
                     await self._write(batch)
+                self._keep_house()
         finally:
             self._writing = None
+
+    def _keep_house(self) -> None:
+        if self._after_commit is None or (self._housekeeping is not None and not self._housekeeping.done()):
+            return
+        self._housekeeping = asyncio.create_task(asyncio.to_thread(self._after_commit))
+        self._housekeeping.add_done_callback(_report_failure)
 
     def _run(self, step: Step[Any], uow: UnitOfWork) -> Any:
         return step(uow, self._clock())
@@ -117,3 +132,9 @@ class GroupCommit:
                 waiting.answer.set_result(value)
             else:
                 waiting.answer.set_exception(value)
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        # Housekeeping failing loses nothing stored; it is retried after the next batch.
+        _log.warning("after a commit: %s", error, exc_info=error)

@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable, Result
+from sqlalchemy import Engine, Executable, Result
 from sqlalchemy.orm import Session, sessionmaker
 
-from cartrial.store.db import READ_ONLY_OPTIONS
+from cartrial.store.db import READ_ONLY_OPTIONS, checkpoint_wal
 
 T = TypeVar("T")
 
@@ -78,3 +78,11 @@ class UnitOfWork:
         `session.execute` per statement (that also builds an ORM execution context)."""
         self.session.flush()
         return self.session.connection().execute(statement, parameters)
+
+
+def shorten_log(sessions: sessionmaker[Session]) -> None:
+    """Checkpoint the write-ahead log of the database behind `sessions` (SQLite; nothing on PostgreSQL):
+    what a writer that commits often runs beside its commits (`store.db.checkpoint_wal`)."""
+    bind = sessions.kw.get("bind")
+    if isinstance(bind, Engine):
+        checkpoint_wal(bind)
