@@ -144,10 +144,13 @@ async def _anonymous(request: Request) -> AsyncIterator[Call]:
         yield Call(settings, settings.clock(), None)
 
 
-async def _token(
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    cookie: Annotated[str | None, Depends(_cookie)],
-) -> str:
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+Cookie = Annotated[str | None, Depends(_cookie)]
+
+
+def _token(bearer: HTTPAuthorizationCredentials | None, cookie: str | None) -> str:
+    """The credential the request carried. Each dependency below takes the bearer and the cookie itself
+    rather than through a dependency of its own: FastAPI's solving costs per node, on every request."""
     token = bearer.credentials if bearer is not None else cookie
     # Refused before the body is validated: a request without credentials learns nothing but 401.
     if not token:
@@ -155,22 +158,23 @@ async def _token(
     return token
 
 
-async def _logged_in(request: Request, token: Annotated[str, Depends(_token)]) -> AsyncIterator[Call]:
+async def _logged_in(request: Request, bearer: Bearer, cookie: Cookie) -> AsyncIterator[Call]:
+    token = _token(bearer, cookie)
     settings = _settings(request)
     async with settings.turn:
         yield Call(settings, settings.clock(), token)
 
 
-async def _writing(request: Request, token: Annotated[str, Depends(_token)]) -> Call:
+async def _writing(request: Request, bearer: Bearer, cookie: Cookie) -> Call:
     """A call whose writing waits for the group commit (`Call.write`), which takes the turn itself."""
     settings = _settings(request)
-    return Call(settings, settings.clock(), token)
+    return Call(settings, settings.clock(), _token(bearer, cookie))
 
 
-async def _reading(request: Request, token: Annotated[str, Depends(_token)]) -> Call:
+async def _reading(request: Request, bearer: Bearer, cookie: Cookie) -> Call:
     """A read-only transaction, without a turn (`settings_for`)."""
     settings = _settings(request)
-    return Call(settings, settings.clock(), token, read_only=True)
+    return Call(settings, settings.clock(), _token(bearer, cookie), read_only=True)
 
 
 # scope="function": the queue's turn ends when the endpoint returns, before the response is written.

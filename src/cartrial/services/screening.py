@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 
@@ -28,6 +29,8 @@ class ScreeningOutcome:
     screening_version: int
     status: SubjectStatus
     result: ScreeningResult
+    # The result as stored (`result_as_dict`), built once for the store and the answer.
+    result_document: dict[str, Any]
 
 
 # Built once: every screening runs them (building a statement costs more than running it). Rows are
@@ -67,6 +70,7 @@ def screen_candidate(
     protocol_ref = protocol.ref
     result = screen(record, protocol)
     status = _status_after(result.verdict)
+    document = result_as_dict(result)
     subject_id = uow.execute(
         _INSERT_SUBJECT,
         {
@@ -78,7 +82,7 @@ def screen_candidate(
             "created_at": now,
         },
     ).scalar_one()
-    _store_screening(uow, subject_id, 1, record_text, result, actor.user_id, now, None)
+    _store_screening(uow, subject_id, 1, record_text, result, document, actor.user_id, now, None)
     append_audit(
         uow.session,
         actor,
@@ -94,7 +98,7 @@ def screen_candidate(
         ],
         now,
     )
-    return ScreeningOutcome(subject_id, site_id, record.screening_id, 1, status, result)
+    return ScreeningOutcome(subject_id, site_id, record.screening_id, 1, status, result, document)
 
 
 def correct_screening(
@@ -121,7 +125,8 @@ def correct_screening(
         .limit(1)
     ).scalar_one()
     version = previous.version + 1
-    _store_screening(uow, subject.id, version, record_text, result, actor.user_id, now, reason)
+    document = result_as_dict(result)
+    _store_screening(uow, subject.id, version, record_text, result, document, actor.user_id, now, reason)
     status = _status_after(result.verdict)
     check_transition(current, status)
     changes = [
@@ -133,7 +138,9 @@ def correct_screening(
         subject.status = status.value
         subject.row_version += 1
     append_audit(uow.session, actor, "update", "subject", str(subject.id), changes, now, reason)
-    return ScreeningOutcome(subject.id, subject.site_id, subject.screening_id, version, status, result)
+    return ScreeningOutcome(
+        subject.id, subject.site_id, subject.screening_id, version, status, result, document
+    )
 
 
 def _store_screening(
@@ -142,6 +149,7 @@ def _store_screening(
     version: int,
     record_text: str,
     result: ScreeningResult,
+    document: dict[str, Any],
     user_id: int | None,
     now: datetime,
     reason: str | None,
@@ -153,7 +161,7 @@ def _store_screening(
             "version": version,
             "record_json": record_text,
             "verdict": result.verdict.value,
-            "result_json": json.dumps(result_as_dict(result), ensure_ascii=False),
+            "result_json": json.dumps(document, ensure_ascii=False),
             "protocol_ref": result.protocol,
             "screened_at": now,
             "screened_by": user_id,

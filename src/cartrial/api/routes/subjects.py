@@ -16,7 +16,6 @@ from cartrial.api.schemas import (
     SiteId,
     SubjectList,
 )
-from cartrial.eligibility.result import result_as_dict
 from cartrial.errors import FieldError, InputError
 from cartrial.services import reads
 from cartrial.services.reads import SubjectDetailView
@@ -37,7 +36,7 @@ def _outcome(outcome: ScreeningOutcome) -> ScreeningOutcomeOut:
         screening_version=outcome.screening_version,
         status=outcome.status.value,
         verdict=outcome.result.verdict.value,
-        result=result_as_dict(outcome.result),
+        result=outcome.result_document,
     )
 
 
