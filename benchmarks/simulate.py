@@ -10,6 +10,7 @@ import argparse
 import time
 
 from cartrial.escalation import DesignSettings
+from cartrial.escalation.backfill_calendar import simulate_backfill_calendar_operating_characteristics
 from cartrial.escalation.backfill_simulation import simulate_backfill_operating_characteristics
 from cartrial.escalation.boin12_simulation import simulate_boin12_operating_characteristics
 from cartrial.escalation.simulation import simulate_operating_characteristics
@@ -67,6 +68,18 @@ def measure_backfill(trials: int) -> float:
     return trials / (time.perf_counter() - start)
 
 
+def measure_backfill_calendar(trials: int) -> float:
+    """BF-BOIN in calendar time: 10 cohorts of 3, Poisson arrivals 7 days apart on average, 28-day
+    window, backfill up to 12 a dose; each trial is run as BF-BOIN and as plain BOIN on the same arrivals."""
+    days = TITE_ACCRUAL_DAYS
+    simulate_backfill_calendar_operating_characteristics(BF_BOIN, TRUE_TOX, 10, days, "poisson", 100, seed=1)
+    start = time.perf_counter()
+    simulate_backfill_calendar_operating_characteristics(
+        BF_BOIN, TRUE_TOX, 10, days, "poisson", trials, seed=6
+    )
+    return trials / (time.perf_counter() - start)
+
+
 # Lin et al. 2020's worked settings (phi_T 0.35, phi_E 0.25, cap 12 at a dose), efficacy rising then flat.
 BOIN12 = DesignSettings(design="boin12", n_doses=4, start_dose=1, target=0.35, phi_e=0.25, n_earlystop=12)
 TRUE_EFFICACY = (0.20, 0.40, 0.50, 0.50)
@@ -98,6 +111,9 @@ def main() -> None:
     print(
         f"{'bf-boin':16s} {rate:12,.0f} trials/s  ({args.trials:,} trials, 10 cohorts of 3 + backfill of 3)"
     )
+    trials = max(args.trials // 10, 1000)
+    rate = measure_backfill_calendar(trials)
+    print(f"{'bf-boin calendar':16s} {rate:12,.0f} trials/s  ({trials:,} trials, paired with BOIN)")
     trials = max(args.trials // 2, 1000)
     rate = measure_boin12(trials)
     print(f"{'boin12':16s} {rate:12,.0f} trials/s  ({trials:,} trials, 10 cohorts of 3, cap 12 at a dose)")
