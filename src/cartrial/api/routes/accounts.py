@@ -17,7 +17,7 @@ router = APIRouter(tags=["accounts"])
 @router.get("/sites", response_model=list[SiteView])
 async def sites(call: Reading) -> list[SiteView]:
     """Every study site."""
-    return call.run(lambda work: reads.list_sites(work.uow))
+    return await call.run(lambda work: reads.list_sites(work.uow))
 
 
 @router.post("/sites", response_model=SiteView, status_code=201)

@@ -69,4 +69,4 @@ async def logout(call: Writing) -> Response:
 @router.get("/me", response_model=Me)
 async def me(call: Reading) -> Me:
     """The logged-in user and their roles."""
-    return call.run(lambda work: _me(work.uow, work.principal))
+    return await call.run(lambda work: _me(work.uow, work.principal))

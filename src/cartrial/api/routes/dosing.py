@@ -51,7 +51,7 @@ ClinicalKind = Literal["consent", "visit", "adverse_event", "lab", "pk_sample", 
 @router.get("/dosing/recommendation", response_model=RecommendationOut)
 async def recommendation(call: Reading) -> RecommendationOut:
     """What the protocol's design recommends now, from the stored outcomes (before the SRC decides)."""
-    found = call.run(lambda work: recommend(work.uow, work.principal))
+    found = await call.run(lambda work: recommend(work.uow, work.principal))
     decision = found.decision
     treated = Counter(p.dose_level for p in found.state.patients)
     dlts = Counter(p.dose_level for p in found.state.patients if p.dlt == "yes")
@@ -86,13 +86,13 @@ async def close_windows(call: Writing) -> list[DltAssessmentView]:
 @router.get("/cohorts", response_model=list[CohortView])
 async def cohorts(call: Reading) -> list[CohortView]:
     """Every cohort in order, with its dose level and how many of its slots are taken."""
-    return call.run(lambda work: reads.list_cohorts(work.uow, work.principal))
+    return await call.run(lambda work: reads.list_cohorts(work.uow, work.principal))
 
 
 @router.get("/src-decisions", response_model=list[SrcDecisionView])
 async def src_decisions(call: Reading) -> list[SrcDecisionView]:
     """Every signed SRC decision with its signature: signer, time and meaning."""
-    return call.run(lambda work: reads.list_src_decisions(work.uow, work.principal))
+    return await call.run(lambda work: reads.list_src_decisions(work.uow, work.principal))
 
 
 @router.post("/src-decisions", response_model=SrcDecisionView, status_code=201)
@@ -165,7 +165,7 @@ async def dlt_assessment(subject_id: SubjectId, safety: JsonText, call: Writing)
 @router.get("/subjects/{subject_id}/dlt-assessments", response_model=list[DltAssessmentView])
 async def dlt_assessments(subject_id: SubjectId, call: Reading) -> list[DltAssessmentView]:
     """Every DLT assessment of the subject, oldest first; the last one is its current DLT status."""
-    return call.run(lambda work: reads.dlt_assessments(work.uow, work.principal, subject_id))
+    return await call.run(lambda work: reads.dlt_assessments(work.uow, work.principal, subject_id))
 
 
 @router.post("/subjects/{subject_id}/records/{kind}", response_model=ClinicalDocumentView, status_code=201)
@@ -188,4 +188,4 @@ async def records(
     subject_id: SubjectId, kind: Annotated[ClinicalKind, Path()], call: Reading
 ) -> list[ClinicalDocumentView]:
     """The current version of each of the subject's documents of one kind."""
-    return call.run(lambda work: reads.clinical_documents(work.uow, work.principal, subject_id, kind))
+    return await call.run(lambda work: reads.clinical_documents(work.uow, work.principal, subject_id, kind))

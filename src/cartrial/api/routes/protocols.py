@@ -17,7 +17,7 @@ router = APIRouter(prefix="/protocols", tags=["protocols"])
 @router.get("", response_model=list[ProtocolVersionView])
 async def protocol_versions(call: Reading) -> list[ProtocolVersionView]:
     """Every stored protocol version with its content hash; `active` marks the one in use."""
-    return call.run(lambda work: reads.list_protocol_versions(work.uow))
+    return await call.run(lambda work: reads.list_protocol_versions(work.uow))
 
 
 @router.get("/active", response_model=ActiveProtocol)
@@ -28,7 +28,7 @@ async def active_protocol(call: Reading) -> ActiveProtocol:
         version = reads.active_protocol_version(work.uow)
         return version, stored_protocol(work.uow, version.ref)
 
-    version, protocol = call.run(active)
+    version, protocol = await call.run(active)
     return ActiveProtocol(
         version=version,
         protocol=protocol.model_dump(mode="json"),

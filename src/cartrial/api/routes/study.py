@@ -16,4 +16,4 @@ async def summary(call: Reading) -> StudySummaryView:
     """Subject flow (screened, screen failures by criterion, eligible, enrolled, infused, completed the
     DLT window, withdrawn, died) and every cohort with its dose level, patients, DLTs, pending and SRC
     decision. Site staff see their own site's subjects counted; the others every site's."""
-    return call.run(lambda work: reads.study_summary(work.uow, work.principal))
+    return await call.run(lambda work: reads.study_summary(work.uow, work.principal))

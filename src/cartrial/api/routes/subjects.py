@@ -67,7 +67,7 @@ async def subjects(
     offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> SubjectList:
     """The subjects the caller may read, in order of entry: site staff their own site's, others all."""
-    total, views = call.run(
+    total, views = await call.run(
         lambda work: reads.list_subjects(work.uow, work.principal, site_id, limit, offset)
     )
     return SubjectList(total=total, subjects=views)
@@ -76,7 +76,7 @@ async def subjects(
 @router.get("/subjects/{subject_id}", response_model=SubjectDetailView)
 async def subject(subject_id: SubjectId, call: Reading) -> SubjectDetailView:
     """A subject with every version of its screening (record as submitted, result, reason)."""
-    return call.run(lambda work: reads.subject_detail(work.uow, work.principal, subject_id))
+    return await call.run(lambda work: reads.subject_detail(work.uow, work.principal, subject_id))
 
 
 @router.post(
