@@ -1,11 +1,15 @@
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Actor, Change, append_audit, verify_chain
 from cartrial.store.db import make_engine, session_factory
 from cartrial.store.migrate import current_revision, upgrade
@@ -95,3 +99,45 @@ def test_reordered_entries_are_detected(database_url: str) -> None:
     found = problems(database_url)
     assert any(p.startswith("entry 2:") for p in found)
     assert any(p.startswith("entry 3:") for p in found)
+
+
+def _append(session: Session, i: int) -> None:
+    append_audit(session, ACTOR, "update", "subject", "1", [Change("status", i, i + 1)], T0)
+
+
+def _append_then_refuse(session: Session) -> None:
+    _append(session, 1)
+    raise RuntimeError("refused after its audit entry")
+
+
+def test_a_transaction_continues_the_chain_past_a_rolled_back_savepoint(database_url: str) -> None:
+    """A transaction's later appends continue from the head it wrote last, unless a savepoint holding
+    an append was rolled back: then from the head before it."""
+    upgrade(database_url)
+    with engine_for(database_url) as engine:
+        with UnitOfWork(session_factory(engine)) as uow:
+            uow.attempt(partial(_append, uow.session, 0))
+            with pytest.raises(RuntimeError):
+                uow.attempt(partial(_append_then_refuse, uow.session))
+            uow.attempt(partial(_append, uow.session, 2))
+            _append(uow.session, 3)
+            uow.commit()
+        with session_factory(engine)() as session:
+            checked, found = verify_chain(session)
+            olds = session.execute(text("SELECT changes_json FROM audit_entries ORDER BY seq")).scalars()
+            assert [json.loads(c)[0]["old"] for c in olds] == [0, 2, 3]
+    assert (checked, found) == (3, ())
+
+
+def test_a_new_transaction_reads_the_head_again(database_url: str) -> None:
+    """A session's next transaction does not continue from the head its last one wrote: another
+    transaction may have appended in between."""
+    upgrade(database_url)
+    with engine_for(database_url) as engine, session_factory(engine)() as first:
+        with first.begin():
+            _append(first, 0)
+        with session_factory(engine)() as second, second.begin():
+            _append(second, 1)
+        with first.begin():
+            _append(first, 2)
+        assert verify_chain(first) == (3, ())

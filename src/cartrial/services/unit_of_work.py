@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, Executable, Result
 from sqlalchemy.orm import Session, sessionmaker
 
+from cartrial.store.audit import forget_audit_head
 from cartrial.store.db import READ_ONLY_OPTIONS, checkpoint_wal
 
 T = TypeVar("T")
@@ -59,6 +60,7 @@ class UnitOfWork:
             # Pending ORM changes are written now, so that a refusal of them is this action's error.
             self.session.flush()
         except Exception:
+            forget_audit_head(self.session)
             try:
                 savepoint.rollback()
             except Exception as lost:

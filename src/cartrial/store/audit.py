@@ -110,6 +110,10 @@ _MOVE_HEAD = (
 )
 
 
+# Where a transaction keeps the chain head it holds (`Session.info`): (its root transaction, seq, hash).
+_HEAD_HELD = "cartrial_audit_head"
+
+
 def append_audit(
     session: Session,
     actor: Actor,
@@ -123,11 +127,23 @@ def append_audit(
     """Append one entry in the caller's transaction, locking the chain head so appends never fork.
 
     Written with SQL statements on the session's connection (no ORM objects): entries are only ever
-    inserted, and the head is only read here, under its lock."""
+    inserted, and the head is only read here, under its lock. The first append of a transaction reads
+    the head and locks it (PostgreSQL's row lock; SQLite's write lock is held from BEGIN IMMEDIATE); from
+    then on no other transaction can move it, so the transaction's later appends continue from the head
+    it wrote last instead of reading it again — a statement less per entry, one round trip on
+    PostgreSQL. A savepoint rolled back undoes that append and, on PostgreSQL, the lock taken inside it:
+    whoever rolls one back calls `forget_audit_head`, and the next append reads and locks the head again.
+    """
     connection = session.connection()
-    head = connection.execute(_LOCK_HEAD).one()
+    transaction = session.get_transaction()
+    held = session.info.get(_HEAD_HELD)
+    if held is not None and held[0] is transaction:
+        seq, prev_hash = held[1] + 1, held[2]
+    else:
+        head = connection.execute(_LOCK_HEAD).one()
+        seq, prev_hash = head.seq + 1, head.hash
     values: dict[str, Any] = {
-        "seq": head.seq + 1,
+        "seq": seq,
         "at": at,
         "user_id": actor.user_id,
         "username": actor.username,
@@ -137,10 +153,10 @@ def append_audit(
         "entity_id": entity_id,
         "changes_json": changes_json(changes),
         "reason": reason,
-        "prev_hash": head.hash,
+        "prev_hash": prev_hash,
     }
     values["hash"] = _hash_of(
-        values["seq"],
+        seq,
         at,
         actor.user_id,
         actor.username,
@@ -150,10 +166,17 @@ def append_audit(
         entity_id,
         values["changes_json"],
         reason,
-        head.hash,
+        prev_hash,
     )
     connection.execute(_INSERT_ENTRY, values)
-    connection.execute(_MOVE_HEAD, {"new_seq": values["seq"], "new_hash": values["hash"]})
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
+    session.info[_HEAD_HELD] = (transaction, seq, values["hash"])
+
+
+def forget_audit_head(session: Session) -> None:
+    """Read the chain head again at the next append: a savepoint of this transaction was rolled back (and
+    with it any append it made, and any lock on the head taken inside it)."""
+    session.info.pop(_HEAD_HELD, None)
 
 
 @dataclass(frozen=True, slots=True)
