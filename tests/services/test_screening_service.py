@@ -2,14 +2,14 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cartrial.errors import InputError
 from cartrial.services.errors import ConflictError, ForbiddenError, NotFoundError
 from cartrial.services.lifecycle import SubjectStatus
 from cartrial.services.screening import correct_screening, count_subjects, screen_candidate, visible_subject
 from cartrial.store.audit import verify_chain
-from cartrial.store.models import AuditEntry, Screening, Subject
+from cartrial.store.models import AuditEntry, ProtocolVersion, Screening, Subject
 from tests.services.conftest import NOW, Study
 
 EXAMPLE = (Path(__file__).parents[2] / "examples" / "screening" / "eligible.json").read_text()
@@ -118,3 +118,14 @@ def test_an_activation_in_the_same_instant_still_takes_effect(study: Study) -> N
         assert current_protocol_ref(uow) == "relma-cel-sle-phase1@2.0"
         activate_protocol(uow, SYSTEM_ACTOR, "relma-cel-sle-phase1@1.0", "back", NOW)
         assert current_protocol_ref(uow) == "relma-cel-sle-phase1@1.0"
+
+
+def test_screening_without_an_active_protocol_is_refused_after_the_duplicate_check(study: Study) -> None:
+    with study.uow() as uow:
+        screen_candidate(uow, study.users["inv1"], "S01", EXAMPLE, NOW)
+        uow.session.execute(update(ProtocolVersion).values(activated_at=None))
+        uow.commit()
+    with study.uow() as uow, pytest.raises(ConflictError, match="screened already"):
+        screen_candidate(uow, study.users["inv1"], "S01", EXAMPLE, NOW)
+    with study.uow() as uow, pytest.raises(NotFoundError, match="no protocol version is active"):
+        screen_candidate(uow, study.users["inv1"], "S01", record(screening_id="SCR-NEW"), NOW)

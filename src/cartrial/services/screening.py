@@ -15,7 +15,7 @@ from cartrial.errors import InputError
 from cartrial.services.access import Permission, Principal, require, require_readable_subject
 from cartrial.services.errors import ConflictError, NotFoundError
 from cartrial.services.lifecycle import SubjectStatus, check_transition
-from cartrial.services.protocols import current_protocol
+from cartrial.services.protocols import ACTIVE_CONTENT, ACTIVE_REF, current_protocol, protocol_of
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Change, append_audit
 from cartrial.store.models import Screening, Site, Subject
@@ -39,6 +39,13 @@ _SUBJECT_AT_SITE = select(Subject.id).where(
     Subject.site_id == bindparam("site_id"), Subject.screening_id == bindparam("screening_id")
 )
 _SITE = select(Site.id).where(Site.id == bindparam("site_id"))
+# A screening's two look-ups after its record is read, in one statement: the same subject at the site
+# (a duplicate), and the active protocol version.
+_DUPLICATE_AND_PROTOCOL = select(
+    _SUBJECT_AT_SITE.scalar_subquery().label("duplicate"),
+    ACTIVE_REF.label("ref"),
+    ACTIVE_CONTENT.label("content"),
+)
 _INSERT_SUBJECT = insert(Subject).returning(Subject.id)
 _INSERT_SCREENING = insert(Screening)
 
@@ -59,14 +66,14 @@ def screen_candidate(
         raise InputError.single(
             "record", "site_id", f"{record.site_id!r} is not the site screening ({site_id!r})"
         )
-    duplicate = uow.execute(
-        _SUBJECT_AT_SITE, {"site_id": site_id, "screening_id": record.screening_id}
-    ).first()
-    if duplicate is not None:
+    found = uow.execute(
+        _DUPLICATE_AND_PROTOCOL, {"site_id": site_id, "screening_id": record.screening_id}
+    ).one()
+    if found.duplicate is not None:
         raise ConflictError(
             f"{record.screening_id} is screened already at {site_id}; correct it with a reason"
         )
-    protocol = current_protocol(uow)
+    protocol = protocol_of(found.ref, found.content)
     protocol_ref = protocol.ref
     result = screen(record, protocol)
     status = _status_after(result.verdict)
