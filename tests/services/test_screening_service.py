@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select, update
 
 from cartrial.errors import InputError
+from cartrial.services.access import Assignment, Principal, Role
 from cartrial.services.errors import ConflictError, ForbiddenError, NotFoundError
 from cartrial.services.lifecycle import SubjectStatus
 from cartrial.services.screening import correct_screening, count_subjects, screen_candidate, visible_subject
@@ -129,3 +130,11 @@ def test_screening_without_an_active_protocol_is_refused_after_the_duplicate_che
         screen_candidate(uow, study.users["inv1"], "S01", EXAMPLE, NOW)
     with study.uow() as uow, pytest.raises(NotFoundError, match="no protocol version is active"):
         screen_candidate(uow, study.users["inv1"], "S01", record(screening_id="SCR-NEW"), NOW)
+
+
+def test_screening_at_a_site_not_stored_is_refused(study: Study) -> None:
+    """A guard only: staff allowed to screen at a site are its staff, and their role names a stored site."""
+    inv1 = study.users["inv1"]
+    stray = Principal(inv1.user_id, inv1.username, (Assignment(Role.INVESTIGATOR, "S99"),))
+    with study.uow() as uow, pytest.raises(NotFoundError, match="no site 'S99'"):
+        screen_candidate(uow, stray, "S99", record(site_id="S99"), NOW)

@@ -38,10 +38,12 @@ class ScreeningOutcome:
 _SUBJECT_AT_SITE = select(Subject.id).where(
     Subject.site_id == bindparam("site_id"), Subject.screening_id == bindparam("screening_id")
 )
-_SITE = select(Site.id).where(Site.id == bindparam("site_id"))
-# A screening's two look-ups after its record is read, in one statement: the same subject at the site
-# (a duplicate), and the active protocol version.
-_DUPLICATE_AND_PROTOCOL = select(
+# A screening's look-ups, in one statement (a round trip each on PostgreSQL) after its record is read:
+# the site, the same subject at the site (a duplicate), and the active protocol version. The site is
+# looked up after the record is read only because a caller allowed to screen there is one of its staff,
+# whose role names the site (a foreign key): for them it always exists, and the check stays as a guard.
+_LOOK_UPS = select(
+    select(Site.id).where(Site.id == bindparam("site_id")).scalar_subquery().label("site"),
     _SUBJECT_AT_SITE.scalar_subquery().label("duplicate"),
     ACTIVE_REF.label("ref"),
     ACTIVE_CONTENT.label("content"),
@@ -59,16 +61,14 @@ def screen_candidate(
 ) -> ScreeningOutcome:
     """Screen a new candidate at `site_id` under the active protocol version, in one transaction."""
     actor = require(principal, Permission.SCREEN, site_id)
-    if uow.execute(_SITE, {"site_id": site_id}).first() is None:
-        raise NotFoundError(f"no site {site_id!r}")
     record = parse_screening_record(record_text, "record", now.date())
     if record.site_id is not None and record.site_id != site_id:
         raise InputError.single(
             "record", "site_id", f"{record.site_id!r} is not the site screening ({site_id!r})"
         )
-    found = uow.execute(
-        _DUPLICATE_AND_PROTOCOL, {"site_id": site_id, "screening_id": record.screening_id}
-    ).one()
+    found = uow.execute(_LOOK_UPS, {"site_id": site_id, "screening_id": record.screening_id}).one()
+    if found.site is None:
+        raise NotFoundError(f"no site {site_id!r}")
     if found.duplicate is not None:
         raise ConflictError(
             f"{record.screening_id} is screened already at {site_id}; correct it with a reason"
