@@ -222,13 +222,21 @@ def assess_cns_disease(facts: RecordFacts) -> CriterionResult:
 # The results that carry nothing of the record (nothing recorded, or recorded none), built once.
 _CNS, _CNS_TITLE = "exc-3-cns-disease", "Clinically significant CNS disease not caused by lupus"
 _CNS_RULE = "clinically significant and not caused by lupus"
-_CNS_NOT_RECORDED = combine(_CNS, "exclusion", _CNS_TITLE, (unknown("cns_disorders"),), "any")
-_NO_CNS_DISEASE = combine(
-    _CNS,
-    "exclusion",
-    _CNS_TITLE,
-    (found("CNS disorders", "none clinically significant", _CNS_RULE, False),),
-    "any",
+
+
+def _history_results(
+    criterion_id: str, title: str, field: str, item: str, none: str, rule: str
+) -> tuple[CriterionResult, CriterionResult]:
+    """A history exclusion's two results that carry nothing of the record: `field` not recorded
+    (unknown), and recorded with nothing that counts (not met)."""
+    return (
+        combine(criterion_id, "exclusion", title, (unknown(field),), "any"),
+        combine(criterion_id, "exclusion", title, (found(item, none, rule, False),), "any"),
+    )
+
+
+_CNS_NOT_RECORDED, _NO_CNS_DISEASE = _history_results(
+    _CNS, _CNS_TITLE, "cns_disorders", "CNS disorders", "none clinically significant", _CNS_RULE
 )
 
 
@@ -260,15 +268,13 @@ _AUTOIMMUNE, _AUTOIMMUNE_TITLE = (
     "Other autoimmune disease needing systemic treatment",
 )
 _AUTOIMMUNE_RULE = "needs systemic immunosuppressive or immunomodulatory treatment"
-_AUTOIMMUNE_NOT_RECORDED = combine(
-    _AUTOIMMUNE, "exclusion", _AUTOIMMUNE_TITLE, (unknown("other_autoimmune_diseases"),), "any"
-)
-_NO_OTHER_AUTOIMMUNE = combine(
+_AUTOIMMUNE_NOT_RECORDED, _NO_OTHER_AUTOIMMUNE = _history_results(
     _AUTOIMMUNE,
-    "exclusion",
     _AUTOIMMUNE_TITLE,
-    (found("other autoimmune diseases", "none", _AUTOIMMUNE_RULE, False),),
-    "any",
+    "other_autoimmune_diseases",
+    "other autoimmune diseases",
+    "none",
+    _AUTOIMMUNE_RULE,
 )
 
 
@@ -293,15 +299,8 @@ def assess_transplant(facts: RecordFacts) -> CriterionResult:
 
 
 _TRANSPLANT, _TRANSPLANT_TITLE = "exc-5-transplant", "Major organ or haematopoietic stem cell transplant"
-_TRANSPLANTS_NOT_RECORDED = combine(
-    _TRANSPLANT, "exclusion", _TRANSPLANT_TITLE, (unknown("transplants"),), "any"
-)
-_NO_TRANSPLANT = combine(
-    _TRANSPLANT,
-    "exclusion",
-    _TRANSPLANT_TITLE,
-    (found("transplants", "none", TRANSPLANT_RULE, False),),
-    "any",
+_TRANSPLANTS_NOT_RECORDED, _NO_TRANSPLANT = _history_results(
+    _TRANSPLANT, _TRANSPLANT_TITLE, "transplants", "transplants", "none", TRANSPLANT_RULE
 )
 
 
