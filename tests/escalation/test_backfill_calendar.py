@@ -24,19 +24,9 @@ from cartrial.escalation.backfill_calendar import (
 from cartrial.escalation.state import DltStatus
 from cartrial.escalation.tite_simulation import Accrual
 
+from .helpers import bf_boin
+
 TRUE = (0.05, 0.10, 0.20, 0.30)
-
-
-def bf_boin(**changes: object) -> DesignSettings:
-    values: dict[str, object] = {
-        "design": "boin",
-        "n_doses": 4,
-        "start_dose": 1,
-        "target": 0.3,
-        "backfill": True,
-    }
-    values.update(changes)
-    return DesignSettings(**values)  # type: ignore[arg-type]
 
 
 class Patient:
