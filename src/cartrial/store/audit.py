@@ -108,6 +108,10 @@ _MOVE_HEAD = (
     .where(AuditHead.id == HEAD_ID)
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+# PostgreSQL: the entry and the head's move in one statement (a data-modifying CTE always runs in full,
+# and the statement succeeds or fails as a whole), one round trip instead of two. SQLite has no
+# data-modifying CTE: it runs the two statements, which cost no round trip there.
+_APPEND_AND_MOVE_HEAD = insert(AuditEntry).add_cte(_MOVE_HEAD.cte("moved_head"))
 
 
 # Where a transaction keeps the chain head it holds (`Session.info`): (its root transaction, seq, hash).
@@ -168,8 +172,12 @@ def append_audit(
         reason,
         prev_hash,
     )
-    connection.execute(_INSERT_ENTRY, values)
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
+    moved = {"new_seq": seq, "new_hash": values["hash"]}
+    if connection.dialect.name == "postgresql":
+        connection.execute(_APPEND_AND_MOVE_HEAD, values | moved)
+    else:
+        connection.execute(_INSERT_ENTRY, values)
+        connection.execute(_MOVE_HEAD, moved)
     session.info[_HEAD_HELD] = (transaction, seq, values["hash"])
 
 
