@@ -50,6 +50,42 @@ _LOOK_UPS = select(
 )
 _INSERT_SUBJECT = insert(Subject).returning(Subject.id)
 _INSERT_SCREENING = insert(Screening)
+_SUBJECT_COLUMNS = ("site_id", "screening_id", "status", "protocol_ref", "row_version", "created_at")
+_SCREENING_COLUMNS = (
+    "version",
+    "record_json",
+    "verdict",
+    "result_json",
+    "protocol_ref",
+    "screened_at",
+    "screened_by",
+    "reason",
+)
+# PostgreSQL: the new subject and its first screening in one statement (one round trip instead of two), the
+# screening taking the subject's id from a data-modifying CTE; it succeeds or fails as a whole. The
+# screening's values are bound as `screening_<column>` (both rows have a `protocol_ref`). SQLite has no
+# data-modifying CTE: it runs the two inserts, which cost no round trip there.
+_NEW_SUBJECT = (
+    insert(Subject)
+    .values({name: bindparam(name) for name in _SUBJECT_COLUMNS})
+    .returning(Subject.id)
+    .cte("new_subject")
+)
+_INSERT_SUBJECT_AND_SCREENING = (
+    insert(Screening)
+    .from_select(
+        ["subject_id", *_SCREENING_COLUMNS],
+        select(
+            _NEW_SUBJECT.c.id,
+            *(
+                bindparam(f"screening_{name}", type_=Screening.__table__.c[name].type)
+                for name in _SCREENING_COLUMNS
+            ),
+        ),
+    )
+    .add_cte(_NEW_SUBJECT)
+    .returning(Screening.subject_id)
+)
 
 
 def _status_after(verdict: Verdict) -> SubjectStatus:
@@ -78,18 +114,21 @@ def screen_candidate(
     result = screen(record, protocol)
     status = _status_after(result.verdict)
     document = result_as_dict(result)
-    subject_id = uow.execute(
-        _INSERT_SUBJECT,
-        {
-            "site_id": site_id,
-            "screening_id": record.screening_id,
-            "status": status.value,
-            "protocol_ref": protocol_ref,
-            "row_version": 1,
-            "created_at": now,
-        },
-    ).scalar_one()
-    _store_screening(uow, subject_id, 1, record_text, result, document, actor.user_id, now, None)
+    subject_row = {
+        "site_id": site_id,
+        "screening_id": record.screening_id,
+        "status": status.value,
+        "protocol_ref": protocol_ref,
+        "row_version": 1,
+        "created_at": now,
+    }
+    screening_row = _screening_row(1, record_text, result, document, actor.user_id, now, None)
+    if uow.session.connection().dialect.name == "postgresql":
+        both = subject_row | {f"screening_{name}": value for name, value in screening_row.items()}
+        subject_id = uow.execute(_INSERT_SUBJECT_AND_SCREENING, both).scalar_one()
+    else:
+        subject_id = uow.execute(_INSERT_SUBJECT, subject_row).scalar_one()
+        uow.execute(_INSERT_SCREENING, {"subject_id": subject_id} | screening_row)
     append_audit(
         uow.session,
         actor,
@@ -133,7 +172,8 @@ def correct_screening(
     ).scalar_one()
     version = previous.version + 1
     document = result_as_dict(result)
-    _store_screening(uow, subject.id, version, record_text, result, document, actor.user_id, now, reason)
+    screening_row = _screening_row(version, record_text, result, document, actor.user_id, now, reason)
+    uow.execute(_INSERT_SCREENING, {"subject_id": subject.id} | screening_row)
     status = _status_after(result.verdict)
     check_transition(current, status)
     changes = [
@@ -150,9 +190,7 @@ def correct_screening(
     )
 
 
-def _store_screening(
-    uow: UnitOfWork,
-    subject_id: int,
+def _screening_row(
     version: int,
     record_text: str,
     result: ScreeningResult,
@@ -160,21 +198,18 @@ def _store_screening(
     user_id: int | None,
     now: datetime,
     reason: str | None,
-) -> None:
-    uow.execute(
-        _INSERT_SCREENING,
-        {
-            "subject_id": subject_id,
-            "version": version,
-            "record_json": record_text,
-            "verdict": result.verdict.value,
-            "result_json": json.dumps(document, ensure_ascii=False),
-            "protocol_ref": result.protocol,
-            "screened_at": now,
-            "screened_by": user_id,
-            "reason": reason,
-        },
-    )
+) -> dict[str, Any]:
+    """A screening's stored values (`_SCREENING_COLUMNS`), without its subject's id."""
+    return {
+        "version": version,
+        "record_json": record_text,
+        "verdict": result.verdict.value,
+        "result_json": json.dumps(document, ensure_ascii=False),
+        "protocol_ref": result.protocol,
+        "screened_at": now,
+        "screened_by": user_id,
+        "reason": reason,
+    }
 
 
 def visible_subject(uow: UnitOfWork, principal: Principal, subject_id: int) -> Subject:
