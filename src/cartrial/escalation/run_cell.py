@@ -10,7 +10,6 @@ and BF-BOIN in calendar time, with plain BOIN's duration on the same arrivals be
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from cartrial.errors import InputError
 from cartrial.escalation.backfill_calendar import (
@@ -24,9 +23,8 @@ from cartrial.escalation.backfill_simulation import (
 from cartrial.escalation.boin12_simulation import simulate_boin12_operating_characteristics
 from cartrial.escalation.configure import DesignSettings
 from cartrial.escalation.simulation import simulate_operating_characteristics
-from cartrial.escalation.tite_simulation import simulate_tite_operating_characteristics
+from cartrial.escalation.tite_simulation import Accrual, simulate_tite_operating_characteristics
 
-Accrual = Literal["fixed", "poisson"]
 # The designs simulated in calendar time, one patient at a time (tite_simulation).
 TITE_DESIGNS = ("tite-crm", "tite-boin")
 # A cell's per-dose series and scalars, in the order outputs show them (CellResult's fields).
