@@ -53,13 +53,13 @@ from cartrial.escalation.configure import (
 )
 from cartrial.escalation.run_cell import (
     TITE_DESIGNS,
-    Accrual,
     CellResult,
     RunSettings,
     Scenario,
     check_accrual,
     simulate_cell,
 )
+from cartrial.escalation.tite_simulation import Accrual
 
 _TOP_KEYS = {"trials", "seed", "cohorts", "cohort_size", "accrual_days", "accrual", "designs", "scenarios"}
 _SCENARIO_KEYS = {"name", "true", "efficacy", "start_dose"}
