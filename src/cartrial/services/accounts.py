@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Row, bindparam, event, select
+from sqlalchemy.orm import Mapper, Session, object_session
 
 from cartrial.errors import InputError
 from cartrial.services.access import SITE_SCOPED_ROLES, Assignment, Principal, Role
@@ -165,8 +168,21 @@ _TOKEN_HOLDER = (
 
 
 def principal_from_token(uow: UnitOfWork, token: str, now: datetime) -> Principal:
-    """The user a bearer token belongs to, with every role they hold, in one query (every request asks)."""
-    rows = uow.execute(_TOKEN_HOLDER, {"digest": _token_digest(token)}).all()
+    """The user a bearer token belongs to, with every role they hold, in one query (every request asks).
+
+    Read once per transaction and token: the requests of a group commit (`api.writer`) share a
+    transaction, and most carry the same few tokens. What was read stays true for the transaction until
+    a user, role or token row is written in it (which forgets it, `_forget_token_holders`) or a
+    savepoint is rolled back (`UnitOfWork.attempt` forgets everything read). Other transactions'
+    changes are not seen meanwhile; the requests of one transaction all arrived before it began, so
+    each is concurrent with them and may be ordered before them. The expiry is checked at every call,
+    against the caller's own time."""
+    # Pending changes of this transaction are written first, so that a change to these rows is seen.
+    uow.session.flush()
+    rows = _token_holders(uow.session).get(digest := _token_digest(token))
+    if rows is None:
+        rows = uow.execute(_TOKEN_HOLDER, {"digest": digest}).all()
+        _token_holders(uow.session)[digest] = rows
     if not rows or rows[0].revoked or as_utc(rows[0].expires_at) <= now:
         raise UnauthenticatedError("the token is unknown, revoked or expired; log in again")
     first = rows[0]
@@ -174,6 +190,32 @@ def principal_from_token(uow: UnitOfWork, token: str, now: datetime) -> Principa
         raise UnauthenticatedError("the account is not active")
     assignments = tuple(Assignment(Role(r.role), r.site_id) for r in rows if r.role is not None)
     return Principal(first.id, first.username, assignments)
+
+
+# Where a transaction keeps the token holders it has read (`Session.info`): (its root transaction,
+# {token digest: rows of _TOKEN_HOLDER}).
+_TOKEN_HOLDERS = "cartrial_token_holders"
+
+
+def _token_holders(session: Session) -> dict[str, Sequence[Row[Any]]]:
+    transaction = session.get_transaction()
+    held = session.info.get(_TOKEN_HOLDERS)
+    if held is None or held[0] is not transaction:
+        held = session.info[_TOKEN_HOLDERS] = (transaction, {})
+    holders: dict[str, Sequence[Row[Any]]] = held[1]
+    return holders
+
+
+def _forget_token_holders(_mapper: Mapper[Any], _connection: Connection, target: object) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.pop(_TOKEN_HOLDERS, None)
+
+
+# Every write of the rows a token's holder is read from, whoever makes it, as the ORM flushes it.
+for _table in (User, RoleAssignment, ApiToken):
+    for _event in ("after_insert", "after_update", "after_delete"):
+        event.listen(_table, _event, _forget_token_holders)
 
 
 def revoke_token(uow: UnitOfWork, token: str) -> None:

@@ -9,7 +9,6 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, Executable, Result
 from sqlalchemy.orm import Session, sessionmaker
 
-from cartrial.store.audit import forget_audit_head
 from cartrial.store.db import READ_ONLY_OPTIONS, checkpoint_wal
 
 T = TypeVar("T")
@@ -60,7 +59,9 @@ class UnitOfWork:
             # Pending ORM changes are written now, so that a refusal of them is this action's error.
             self.session.flush()
         except Exception:
-            forget_audit_head(self.session)
+            # What the transaction read and keeps for reuse (`Session.info`: the audit chain's head and
+            # its lock, token holders) may have been read or changed under the savepoint: forgotten.
+            self.session.info.clear()
             try:
                 savepoint.rollback()
             except Exception as lost:

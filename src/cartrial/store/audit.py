@@ -136,7 +136,8 @@ def append_audit(
     then on no other transaction can move it, so the transaction's later appends continue from the head
     it wrote last instead of reading it again — a statement less per entry, one round trip on
     PostgreSQL. A savepoint rolled back undoes that append and, on PostgreSQL, the lock taken inside it:
-    whoever rolls one back calls `forget_audit_head`, and the next append reads and locks the head again.
+    whoever rolls one back forgets what the session holds (`UnitOfWork.attempt`), and the next append
+    reads and locks the head again.
     """
     connection = session.connection()
     transaction = session.get_transaction()
@@ -179,12 +180,6 @@ def append_audit(
         connection.execute(_INSERT_ENTRY, values)
         connection.execute(_MOVE_HEAD, moved)
     session.info[_HEAD_HELD] = (transaction, seq, values["hash"])
-
-
-def forget_audit_head(session: Session) -> None:
-    """Read the chain head again at the next append: a savepoint of this transaction was rolled back (and
-    with it any append it made, and any lock on the head taken inside it)."""
-    session.info.pop(_HEAD_HELD, None)
 
 
 @dataclass(frozen=True, slots=True)
