@@ -54,7 +54,7 @@ def tamper(url: str, sql: str) -> None:
 
 def test_migration_reaches_head(database_url: str) -> None:
     upgrade(database_url)
-    assert current_revision(database_url) == "0003"
+    assert current_revision(database_url) == "0004"
 
 
 def test_intact_chain_verifies(database_url: str) -> None:

@@ -46,8 +46,12 @@ def create_app_from_environment() -> FastAPI:
     from datetime import UTC, datetime
 
     from cartrial.api import create_app
+    from cartrial.clinical.units import unit_registry
     from cartrial.store.db import make_engine, session_factory
 
+    # The unit registry, built at the first screening (about half a second), is built now: otherwise the
+    # first screening each server process takes holds up every request behind it.
+    unit_registry()
     engine = make_engine(background_checkpoints=True)
     app = create_app(session_factory(engine), lambda: datetime.now(UTC), engine.dispose)
     # What exists now (the libraries, the protocol model, the app: some 200 000 objects) lives as long as
