@@ -3,10 +3,20 @@ that nothing the database columns cannot hold gets as far as the store."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from cartrial.services.access import Role
 from cartrial.services.reads import ProtocolVersionView, SubjectView
@@ -28,6 +38,21 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r
 # argon2 would hash any length; a bound keeps a login from costing the server more than a login.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^[^\x00]+$")]
+
+_CALENDAR_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _calendar_date_text(value: object) -> object:
+    if isinstance(value, str) and _CALENDAR_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be a calendar date, YYYY-MM-DD")
+
+
+# A date as the document declares it (ISO 8601 text). Pydantic's lax mode would also take a number, or
+# text of one, as a Unix time (0 is 1970-01-01) and a date-time at midnight as its date: a clinical date
+# sent so is a mistake to name, not one to store. The ints and bools of the requests below are strict
+# for the same reason (no "25" or 2.5e7 as a cell count, no 0 as false).
+CalendarDate = Annotated[date, BeforeValidator(_calendar_date_text)]
 
 
 class Request(BaseModel):
@@ -146,21 +171,21 @@ class SrcSignature(Request):
     meaning: Annotated[str, StringConstraints(max_length=40)] = Field(
         description="what the signature means: approved or reviewed"
     )
-    next_dose: Annotated[int, Field(ge=1, le=100)] | None = Field(
+    next_dose: Annotated[StrictInt, Field(ge=1, le=100)] | None = Field(
         default=None, description="a dose level below the recommended one (a departure needs a rationale)"
     )
-    stop: bool = Field(default=False, description="stop the study (a departure needs a rationale)")
+    stop: StrictBool = Field(default=False, description="stop the study (a departure needs a rationale)")
     rationale: Reason | None = None
 
 
 class Milestone(Request):
     status: Literal["leukapheresis", "lymphodepletion", "withdrawn", "died"]
-    on: date = Field(description="the calendar date it happened")
+    on: CalendarDate = Field(description="the calendar date it happened")
 
 
 class InfusionIn(Request):
-    infused_on: date
-    car_t_cells: Annotated[int, Field(gt=0, le=MAX_CELLS)] = Field(description="CAR+ T cells infused")
+    infused_on: CalendarDate
+    car_t_cells: Annotated[StrictInt, Field(gt=0, le=MAX_CELLS)] = Field(description="CAR+ T cells infused")
 
 
 class ClinicalDocumentIn(Request):
