@@ -3,6 +3,7 @@ each as if alone: a refused one is undone alone, a lost transaction fails all of
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -128,3 +129,28 @@ def test_requests_arriving_during_a_commit_form_the_next_batch(study: Study) -> 
     outcomes = asyncio.run(main())
     assert [o.screening_id for o in outcomes] == [f"S01-{n:04d}" for n in range(4)]
     assert commits == [2]
+
+
+def test_a_batch_waits_for_another_writer_outside_the_event_loop(study: Study) -> None:
+    """Another server process's transaction holds the lock that orders writers: while a batch waits for
+    it, the event loop goes on (it answers reads and parses the next requests meanwhile)."""
+    with study.uow() as other:
+        other.hold_audit_head()
+        release = threading.Timer(0.5, other.commit)
+
+        async def main() -> tuple[int, ScreeningOutcome]:
+            writer = GroupCommit(study.sessions, lambda: NOW, asyncio.Lock())
+            write = asyncio.ensure_future(writer.submit(_screening(study, "S01-0200")))
+            ticks = 0
+            while not write.done():
+                await asyncio.sleep(0.01)
+                ticks += 1
+            return ticks, await write
+
+        release.start()
+        ticks, outcome = asyncio.run(main())
+        release.join()
+    assert outcome.screening_id == "S01-0200"
+    # About 50 ticks in the half second; none if the wait had held the loop.
+    assert ticks >= 20
+    assert _stored(study)[0][-1] == "S01-0200"

@@ -102,6 +102,10 @@ class GroupCommit:
         results: list[tuple[_Waiting, bool, Any]] = []
         try:
             with UnitOfWork(self._sessions) as uow:
+                # The batch's first statement takes the lock that orders writers (the audit chain's
+                # head): another server process may hold it until its commit, and the wait is spent in a
+                # worker thread, not in the event loop, which meanwhile answers reads and parses writes.
+                await _outside_the_loop(uow.hold_audit_head)
                 for waiting in batch:
                     # A request whose client went away before its turn is not run at all.
                     if waiting.answer.cancelled():
@@ -112,14 +116,8 @@ class GroupCommit:
                         raise
                     except Exception as error:
                         results.append((waiting, False, error))
-                # The commit waits for the disk outside the event loop; nothing touches the session
-                # meanwhile (the next batch waits for this task), not even if this task is cancelled.
-                committing = asyncio.ensure_future(asyncio.to_thread(uow.commit))
-                try:
-                    await asyncio.shield(committing)
-                finally:
-                    if not committing.done():
-                        await asyncio.wait({committing})
+                # The commit waits for the disk outside the event loop.
+                await _outside_the_loop(uow.commit)
         except Exception as error:
             for waiting in batch:
                 if not waiting.answer.done():
@@ -132,6 +130,17 @@ class GroupCommit:
                 waiting.answer.set_result(value)
             else:
                 waiting.answer.set_exception(value)
+
+
+async def _outside_the_loop(work: Callable[[], None]) -> None:
+    """`work` on the batch's session, in a worker thread. Nothing else touches the session meanwhile (the
+    next batch waits for this one), not even if the awaiting task is cancelled: it waits for the end."""
+    working = asyncio.ensure_future(asyncio.to_thread(work))
+    try:
+        await asyncio.shield(working)
+    finally:
+        if not working.done():
+            await asyncio.wait({working})
 
 
 def _report_failure(task: asyncio.Task[None]) -> None:

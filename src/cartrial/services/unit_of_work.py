@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, Executable, Result
 from sqlalchemy.orm import Session, sessionmaker
 
+from cartrial.store.audit import hold_audit_head
 from cartrial.store.db import READ_ONLY_OPTIONS, checkpoint_wal
 
 T = TypeVar("T")
@@ -74,6 +75,11 @@ class UnitOfWork:
         except Exception as lost:
             raise TransactionLostError("the savepoint could not be released") from lost
         return result
+
+    def hold_audit_head(self) -> None:
+        """Take the lock that orders writers (the audit chain's head) now, rather than at the first
+        append (`store.audit.hold_audit_head`)."""
+        hold_audit_head(self.session)
 
     def execute(self, statement: Executable, parameters: Mapping[str, Any] | None = None) -> Result[Any]:
         """Run a SQL statement (built once, by the caller) in this transaction, after flushing pending ORM

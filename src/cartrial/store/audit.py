@@ -182,6 +182,14 @@ def append_audit(
     session.info[_HEAD_HELD] = (transaction, seq, values["hash"])
 
 
+def hold_audit_head(session: Session) -> None:
+    """Read and lock the chain head now, ahead of the transaction's first append, which continues from
+    it: for a writer that would rather wait for the lock at a moment of its choosing (`api.writer`).
+    On SQLite this statement also begins the transaction, taking the database's write lock."""
+    head = session.connection().execute(_LOCK_HEAD).one()
+    session.info[_HEAD_HELD] = (session.get_transaction(), head.seq, head.hash)
+
+
 @dataclass(frozen=True, slots=True)
 class ChainProblem:
     seq: int
