@@ -106,6 +106,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # values their schema refuses ("1" for 1, 0 for false, a number for a date), which the cores' owners are
 # to decide (docs/api.md, "Fuzzing"). Every other request that breaks the document must be refused.
 CORE_BODIES = frozenset({SCREENING, CORRECTION, DLT_ASSESSMENT})
+# The screening record's coverage cases (some 1,170 for each operation that takes one, hundreds of them new
+# subjects) run on SQLite only: what they vary is the record, which the cores parse and judge and either
+# database stores as its text (its screening id in a column as wide as the schema allows). On PostgreSQL
+# too they would add a third to the file's time; its other phases run there.
+RECORD_BODIES = frozenset({SCREENING, CORRECTION})
 
 
 @dataclass
@@ -113,6 +118,7 @@ class Target:
     """The application under test: its own instance over the study, run in schemathesis's event loop."""
 
     app: FastAPI
+    database: str
     screening_ids: Iterator[str] = field(default_factory=lambda: (f"S01-{n}" for n in itertools.count(1001)))
 
 
@@ -138,7 +144,8 @@ def target(api: Api) -> Target:
     for path, headers, body in steps:
         response = api.client.post(path, json=body, headers=headers)
         assert response.status_code == 201, (path, response.text)
-    return Target(create_app(api.study.sessions, api.clock))
+    engine = api.study.sessions.kw["bind"]
+    return Target(create_app(api.study.sessions, api.clock), engine.dialect.name)
 
 
 @schema.parametrize()
@@ -151,6 +158,8 @@ def test_no_request_from_the_openapi_document_gets_a_5xx_or_an_undeclared_answer
         case.body = {**case.body, "screening_id": next(target.screening_ids)}
     coverage = case.meta is not None and case.meta.phase.name.value == "coverage"
     operation = (case.method.lower(), case.operation.path)
+    if coverage and operation in RECORD_BODIES and target.database != "sqlite":
+        return
     checks = CHECKS if operation in CORE_BODIES else [*CHECKS, negative_data_rejection]
     for caller in CALLERS:
         response = case.call(app=target.app, headers=api.auth(caller) if caller else {})
