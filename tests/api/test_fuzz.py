@@ -54,6 +54,7 @@ PARAMETER_EXAMPLES = {"site_id": "S01", "subject_id": 1, "kind": "adverse_event"
 SCREENING = ("post", "/api/v1/sites/{site_id}/screenings")
 CORRECTION = ("post", "/api/v1/subjects/{subject_id}/screenings")
 DLT_ASSESSMENT = ("post", "/api/v1/subjects/{subject_id}/dlt-assessments")
+INFUSION = ("post", "/api/v1/subjects/{subject_id}/infusion")
 BODY_EXAMPLES: dict[tuple[str, str], Any] = {
     SCREENING: NEW_CANDIDATE,
     CORRECTION: {"reason": "history taken", "record": SCREENED},
@@ -61,10 +62,7 @@ BODY_EXAMPLES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/subjects/{subject_id}/records/{kind}"): {
         "document": crs([("2026-11-02T08:00:00Z", 2)], resolution="2026-11-04T08:00:00Z")
     },
-    ("post", "/api/v1/subjects/{subject_id}/infusion"): {
-        "infused_on": INFUSED_ON.isoformat(),
-        "car_t_cells": 25_000_000,
-    },
+    INFUSION: {"infused_on": INFUSED_ON.isoformat(), "car_t_cells": 25_000_000},
     ("post", "/api/v1/subjects/{subject_id}/milestones"): {"status": "withdrawn", "on": "2026-11-20"},
 }
 
@@ -135,11 +133,7 @@ def target(api: Api) -> Target:
         ("/api/v1/subjects/1/enrollment", inv1, None),
         ("/api/v1/subjects/1/milestones", inv1, {"status": "leukapheresis", "on": "2026-10-10"}),
         ("/api/v1/subjects/1/milestones", inv1, {"status": "lymphodepletion", "on": "2026-10-27"}),
-        (
-            "/api/v1/subjects/1/infusion",
-            inv1,
-            BODY_EXAMPLES[("post", "/api/v1/subjects/{subject_id}/infusion")],
-        ),
+        ("/api/v1/subjects/1/infusion", inv1, BODY_EXAMPLES[INFUSION]),
     ]
     for path, headers, body in steps:
         response = api.client.post(path, json=body, headers=headers)
