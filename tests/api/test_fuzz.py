@@ -22,10 +22,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
     negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from cartrial.api import create_app
@@ -99,7 +101,15 @@ CONFIG = schemathesis.Config.from_dict(
 )
 schema = schemathesis.openapi.from_dict(with_examples(json.loads(openapi_text())), config=CONFIG)
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    # A method the path lacks: 405, with Allow naming the methods the document gives the path.
+    unsupported_method,
+    allow_header_conformance,
+]
 # Bodies the cores parse (the screening record, the safety record) in pydantic's lax mode: they take some
 # values their schema refuses ("1" for 1, 0 for false, a number for a date), which the cores' owners are
 # to decide (docs/api.md, "Fuzzing"). Every other request that breaks the document must be refused.

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from cartrial.errors import FieldError, InputError
 from cartrial.services.errors import (
@@ -31,6 +32,9 @@ _REQUEST_PARTS = frozenset({"body", "path", "query", "header", "cookie"})
 
 # What the core's validation calls the input as a whole (cartrial.protocol.field_errors_from_validation).
 WHOLE_INPUT = "(top level)"
+
+# The methods of RFC 9110 (§9.3) and PATCH (RFC 5789), for the Allow header.
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE")
 
 _STATUS: dict[type[ServiceError], int] = {
     UnauthenticatedError: 401,
@@ -76,11 +80,25 @@ async def _request_validation_error(_request: Request, exc: Exception) -> JSONRe
     return bad_input_response(field_errors_of_request(exc.errors()))
 
 
+def allowed_methods(request: Request) -> str:
+    """The methods the request's path answers, for a 405's Allow header (RFC 9110 §15.5.6: the resource's
+    supported methods). Starlette's 405 names only those of the first route whose path matched, and each
+    method of a path is a route of its own here (GET and POST /sites)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in HTTP_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:
         # FastAPI could not read the body at all (not UTF-8, or JSON that Python refuses to load).
         return bad_input_response([FieldError("body", "cannot be read as UTF-8 JSON")])
+    if exc.status_code == 405:
+        exc = StarletteHTTPException(405, exc.detail, headers={"Allow": allowed_methods(request)})
     return await http_exception_handler(request, exc)
 
 
