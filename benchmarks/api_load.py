@@ -6,7 +6,9 @@ Run: .venv/bin/python benchmarks/api_load.py [--clients 50] [--reads 2000] [--wr
 Read: GET /api/v1/subjects/{id} (a subject with its screening record and result) as a monitor.
 Write: POST /api/v1/sites/S01/screenings (a new candidate screened and stored, with its audit entry) as an
 investigator. Each phase stops at its request count or its time limit, whichever comes first. The clients
-run in this process (one keep-alive connection each), on the same machine as the server.
+run in this process (one keep-alive connection each), on the same machine as the server. Each phase
+also prints the CPU time it cost per request, in the server's processes and in PostgreSQL's processes
+for the benchmark's database (Linux's /proc): on a shared machine that figure is steadier than the rate.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -22,8 +25,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from tests.support.server import Served
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = json.loads((ROOT / "examples" / "screening" / "eligible.json").read_text(encoding="utf-8"))
@@ -37,6 +45,9 @@ class Phase:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    # CPU seconds the phase cost the server's processes and PostgreSQL's (None where /proc is not there).
+    server_cpu: float | None = None
+    database_cpu: float | None = None
 
     def line(self) -> str:
         ordered = sorted(self.latencies_ms)
@@ -44,7 +55,61 @@ class Phase:
         return (
             f"{self.name:<42} {self.requests:>6} req  {self.requests / self.seconds:>8.1f} req/s  "
             f"p50 {statistics.median(ordered):>7.1f} ms  p99 {p99:>7.1f} ms  errors {self.errors}"
+            f"  CPU/req server {_per_request(self.server_cpu, self.requests)}"
+            f" database {_per_request(self.database_cpu, self.requests)}"
         )
+
+
+def _per_request(cpu: float | None, requests: int) -> str:
+    return "n/a" if cpu is None or not requests else f"{1000 * cpu / requests:.2f} ms"
+
+
+def _cpu_seconds(process: Callable[[int, str], bool]) -> float | None:
+    """User and system CPU seconds of the processes `process(pid, command line)` selects (Linux's /proc);
+    the load is CPU-bound on a shared machine, so what a request costs is steadier than requests/s."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    ticks = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not process(int(entry.name), command):
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _in_tree(root: int) -> Callable[[int, str], bool]:
+    """The server process and its workers (children)."""
+
+    def selected(pid: int, _command: str) -> bool:
+        if pid == root:
+            return True
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return False
+        return int(stat[1]) == root  # ppid
+
+    return selected
+
+
+def _backends_of(url: str) -> Callable[[int, str], bool] | None:
+    """PostgreSQL's server processes for the benchmark's database (their titles name it); None for SQLite."""
+    if not url.startswith("postgresql"):
+        return None
+    database = make_url(url).database
+
+    def selected(_pid: int, command: str) -> bool:
+        return command.startswith("postgres:") and f" {database} " in command
+
+    return selected
 
 
 def seed(url: str) -> None:
@@ -102,9 +167,20 @@ class Connection:
 Send = Callable[[Connection, int], Awaitable[int]]
 
 
+@dataclass(frozen=True)
+class Target:
+    """The server under load: its port, and how to find its processes and its database's."""
+
+    port: int
+    server: Callable[[int, str], bool]
+    database: Callable[[int, str], bool] | None
+
+
 async def run_phase(
-    name: str, port: int, clients: int, count: int, seconds: float, send: Send, expected: int
+    name: str, target: Target, clients: int, count: int, seconds: float, send: Send, expected: int
 ) -> Phase:
+    port, server, database = target.port, target.server, target.database
+    server_before, database_before = _cpu_seconds(server), database and _cpu_seconds(database)
     latencies: list[float] = []
     errors = 0
     issued = 0
@@ -126,12 +202,28 @@ async def run_phase(
             connection.close()
 
     await asyncio.gather(*(worker() for _ in range(clients)))
-    return Phase(name, len(latencies), errors, time.perf_counter() - start, latencies)
+    elapsed = time.perf_counter() - start
+    server_after, database_after = _cpu_seconds(server), database and _cpu_seconds(database)
+    return Phase(
+        name,
+        len(latencies),
+        errors,
+        elapsed,
+        latencies,
+        _difference(server_before, server_after),
+        _difference(database_before, database_after),
+    )
 
 
-async def load(base: str, clients: int, reads: int, writes: int, seconds: float) -> list[Phase]:
-    port = int(base.rsplit(":", 1)[1])
-    async with httpx.AsyncClient(base_url=base) as client:
+def _difference(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
+
+async def load(
+    served: Served, url: str, clients: int, reads: int, writes: int, seconds: float
+) -> list[Phase]:
+    target = Target(int(served.base.rsplit(":", 1)[1]), _in_tree(served.process.pid), _backends_of(url))
+    async with httpx.AsyncClient(base_url=served.base) as client:
 
         async def token(username: str) -> dict[str, str]:
             response = await client.post(
@@ -151,10 +243,10 @@ async def load(base: str, clients: int, reads: int, writes: int, seconds: float)
     def read(connection: Connection, n: int) -> Awaitable[int]:
         return connection.request("GET", f"/api/v1/subjects/{subject}", monitor)
 
-    await run_phase("warm-up", port, clients, 2 * clients, seconds, read, 200)
+    await run_phase("warm-up", target, clients, 2 * clients, seconds, read, 200)
     return [
-        await run_phase("read  GET /subjects/{id}", port, clients, reads, seconds, read, 200),
-        await run_phase("write POST /sites/{id}/screenings", port, clients, writes, seconds, screen, 201),
+        await run_phase("read  GET /subjects/{id}", target, clients, reads, seconds, read, 200),
+        await run_phase("write POST /sites/{id}/screenings", target, clients, writes, seconds, screen, 201),
     ]
 
 
@@ -164,7 +256,7 @@ def measure(label: str, url: str, arguments: argparse.Namespace) -> None:
     seed(url)
     with serving(url, arguments.workers) as served:
         phases = asyncio.run(
-            load(served.base, arguments.clients, arguments.reads, arguments.writes, arguments.seconds)
+            load(served, url, arguments.clients, arguments.reads, arguments.writes, arguments.seconds)
         )
     print(f"{label}: {arguments.clients} concurrent clients, {arguments.workers} server process(es)")
     for phase in phases:
