@@ -1,16 +1,21 @@
 """Bad input on every POST: 422 with a JSON body naming the field, never a 5xx, nothing written."""
 
 import json
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
 from cartrial.store.models import AuditEntry
-from tests.api.conftest import Api, record
+from tests.api.conftest import NOW, Api, record
+from tests.services.test_dosing_service import safety
 
 JSON = {"Content-Type": "application/json"}
 SCREEN = "/api/v1/sites/S01/screenings"
 BAD_UNIT = [{"test": "creatinine", "value": 78, "unit": "kg", "result_date": "2026-10-21"}]
+# The screening and safety records are read strictly: a number is no date, 0 is no boolean.
+UNIX_TIME = [{"test": "ana", "positive": True, "result_date": 0}]
+ZERO_FOR_FALSE = {**json.loads(safety("S01-0001", 2, date(2026, 11, 1), NOW)), "infused_at_assigned_dose": 0}
 USER = {"username": "u1", "display_name": "U", "password": "long enough password", "role": "monitor"}
 
 
@@ -32,6 +37,7 @@ def test_bad_input_names_the_field(api: Api) -> None:
         "subject_id"
     ]
     correct = f"/api/v1/subjects/{subject}/screenings"
+    assess = f"/api/v1/subjects/{subject}/dlt-assessments"
     # (method, path, who, request) -> the fields the 422 names
     cases: list[tuple[str, str, str | None, dict[str, Any], list[str]]] = [
         ("POST", "/api/v1/auth/login", None, raw('{"username": "inv1", '), ["body"]),
@@ -60,6 +66,8 @@ def test_bad_input_names_the_field(api: Api) -> None:
         ("POST", SCREEN, "inv1", screen(screening_id="B4", shoe_size=38), ["shoe_size"]),
         ("POST", SCREEN, "inv1", screen(screening_id="B5", site_id="S02"), ["site_id"]),
         ("POST", SCREEN, "inv1", raw(json.dumps(record(sex="\ud800"))), ["body"]),
+        ("POST", SCREEN, "inv1", screen(screening_id="B6", serology=UNIX_TIME), ["serology.0.result_date"]),
+        ("POST", assess, "inv1", {"json": ZERO_FOR_FALSE}, ["infused_at_assigned_dose"]),
         ("POST", "/api/v1/sites/" + "S" * 17 + "/screenings", "inv1", {"json": record()}, ["site_id"]),
         ("POST", correct, "inv1", fix(labs=BAD_UNIT), ["record.labs.0"]),
         ("POST", correct, "inv1", {"json": {"reason": "  ", "record": record()}}, ["reason"]),

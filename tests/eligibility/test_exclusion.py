@@ -19,40 +19,40 @@ def with_lab(base: Record, entry: dict[str, Any]) -> Record:
 @pytest.mark.parametrize(
     ("value", "unit", "outcome"),
     [
-        ("221", "umol/L", Outcome.NOT_MET),  # exactly the limit is not severe
-        ("222", "umol/L", Outcome.MET),
-        ("2.5", "mg/dL", Outcome.NOT_MET),
-        ("2.51", "mg/dL", Outcome.MET),
-        ("0.221", "mmol/L", Outcome.NOT_MET),  # molar, compared against 221 µmol/L
-        ("0.222", "mmol/L", Outcome.MET),
-        ("25", "mg/L", Outcome.NOT_MET),  # mass, compared against 2.5 mg/dL
-        ("25.1", "mg/L", Outcome.MET),
+        (221, "umol/L", Outcome.NOT_MET),  # exactly the limit is not severe
+        (222, "umol/L", Outcome.MET),
+        (2.5, "mg/dL", Outcome.NOT_MET),
+        (2.51, "mg/dL", Outcome.MET),
+        (0.221, "mmol/L", Outcome.NOT_MET),  # molar, compared against 221 µmol/L
+        (0.222, "mmol/L", Outcome.MET),
+        (25, "mg/L", Outcome.NOT_MET),  # mass, compared against 2.5 mg/dL
+        (25.1, "mg/L", Outcome.MET),
     ],
 )
-def test_creatinine_in_the_reported_unit(base: Record, value: str, unit: str, outcome: Outcome) -> None:
+def test_creatinine_in_the_reported_unit(base: Record, value: float, unit: str, outcome: Outcome) -> None:
     result = criterion(with_lab(base, lab("creatinine", value, unit)), "exc-1-severe-nephritis")
     assert result.outcome is outcome
 
 
 @pytest.mark.parametrize(
     ("value", "unit", "outcome"),
-    [("6", "g/24h", Outcome.NOT_MET), ("6.01", "g/24h", Outcome.MET), ("6001", "mg/24h", Outcome.MET)],
+    [(6, "g/24h", Outcome.NOT_MET), (6.01, "g/24h", Outcome.MET), (6001, "mg/24h", Outcome.MET)],
 )
-def test_proteinuria_above_6_g_per_24h(base: Record, value: str, unit: str, outcome: Outcome) -> None:
+def test_proteinuria_above_6_g_per_24h(base: Record, value: float, unit: str, outcome: Outcome) -> None:
     result = criterion(with_lab(base, lab("urine_protein_24h", value, unit)), "exc-1-severe-nephritis")
     assert result.outcome is outcome
 
 
 def test_protein_creatinine_ratio_is_not_24h_protein(base: Record) -> None:
     base["labs"] = [x for x in base["labs"] if x["test"] != "urine_protein_24h"]
-    base["labs"].append(lab("urine_protein_creatinine_ratio", "7", "g/g"))
+    base["labs"].append(lab("urine_protein_creatinine_ratio", 7, "g/g"))
     result = criterion(base, "exc-1-severe-nephritis")
     assert result.outcome is Outcome.UNKNOWN
     assert result.missing == ("labs: urine_protein_24h dated within 28 days before screening",)
 
 
 def test_nephritis_any_marker_decides_even_with_others_unknown(base: Record) -> None:
-    base["labs"] = [lab("creatinine", "300", "umol/L")]
+    base["labs"] = [lab("creatinine", 300, "umol/L")]
     base["medications"] = None
     base["dialysis"] = None
     assert criterion(base, "exc-1-severe-nephritis").outcome is Outcome.MET
@@ -71,8 +71,8 @@ def test_haemodialysis_recent_or_ongoing(base: Record) -> None:
 def test_high_dose_glucocorticoid_14_days_within_8_weeks(base: Record, days: int, outcome: Outcome) -> None:
     # methylprednisolone 80 mg = prednisone 100 mg; the window is screening-56 .. screening-1
     base["medications"] = [
-        steroid("80", days_before(56), drug="methylprednisolone", stop_date=days_before(57 - days)),
-        steroid("10", days_before(56 - days), stop_date=None),
+        steroid(80, days_before(56), drug="methylprednisolone", stop_date=days_before(57 - days)),
+        steroid(10, days_before(56 - days), stop_date=None),
         HCQ,
     ]
     assert criterion(base, "exc-1-severe-nephritis").outcome is outcome
@@ -80,8 +80,8 @@ def test_high_dose_glucocorticoid_14_days_within_8_weeks(base: Record, days: int
 
 def test_high_dose_days_before_the_window_do_not_count(base: Record) -> None:
     base["medications"] = [
-        steroid("100", days_before(80), stop_date=days_before(44)),  # 37 days, 13 inside the window
-        steroid("10", days_before(43)),
+        steroid(100, days_before(80), stop_date=days_before(44)),  # 37 days, 13 inside the window
+        steroid(10, days_before(43)),
         HCQ,
     ]
     result = criterion(base, "exc-1-severe-nephritis")
@@ -92,8 +92,8 @@ def test_high_dose_days_before_the_window_do_not_count(base: Record) -> None:
 def test_high_dose_sums_concurrent_glucocorticoids_on_window_days(base: Record) -> None:
     # Two 50 mg periods together are 100 mg/day on the 14 days they overlap inside the window.
     base["medications"] = [
-        steroid("50", days_before(100)),
-        steroid("50", days_before(30), drug="prednisolone", stop_date=days_before(17)),
+        steroid(50, days_before(100)),
+        steroid(50, days_before(30), drug="prednisolone", stop_date=days_before(17)),
         HCQ,
     ]
     result = criterion(base, "exc-1-severe-nephritis")
@@ -110,7 +110,7 @@ def test_high_dose_ignores_periods_outside_the_window_even_undosed(base: Record)
         "start_date": "2025-01-01",
         "stop_date": days_before(57),
     }
-    base["medications"] = [undosed, steroid("10", days_before(200)), steroid("200", days_before(0)), HCQ]
+    base["medications"] = [undosed, steroid(10, days_before(200)), steroid(200, days_before(0)), HCQ]
     result = criterion(base, "exc-1-severe-nephritis")
     assert result.outcome is Outcome.NOT_MET
     assert any(e.value.startswith("0 days at >= 100 mg/day") for e in result.evidence)
@@ -208,21 +208,21 @@ def test_transplant(base: Record, transplant: dict[str, Any], outcome: Outcome) 
 @pytest.mark.parametrize(
     ("value", "unit", "outcome"),
     [
-        ("10", "mg/dL", Outcome.NOT_MET),
-        ("9.9", "mg/dL", Outcome.MET),
-        ("0.1", "g/L", Outcome.NOT_MET),
-        ("0.099", "g/L", Outcome.MET),
-        ("100", "mg/L", Outcome.NOT_MET),
+        (10, "mg/dL", Outcome.NOT_MET),
+        (9.9, "mg/dL", Outcome.MET),
+        (0.1, "g/L", Outcome.NOT_MET),
+        (0.099, "g/L", Outcome.MET),
+        (100, "mg/L", Outcome.NOT_MET),
     ],
 )
-def test_iga_deficiency_below_10_mg_dl(base: Record, value: str, unit: str, outcome: Outcome) -> None:
+def test_iga_deficiency_below_10_mg_dl(base: Record, value: float, unit: str, outcome: Outcome) -> None:
     assert criterion(with_lab(base, lab("iga", value, unit)), "exc-6-iga-deficiency").outcome is outcome
 
 
 def test_latest_lab_in_window_counts(base: Record) -> None:
-    base["labs"] = [lab("iga", "0.05", "g/L", days_before(20)), lab("iga", "1.5", "g/L", days_before(3))]
+    base["labs"] = [lab("iga", 0.05, "g/L", days_before(20)), lab("iga", 1.5, "g/L", days_before(3))]
     assert criterion(base, "exc-6-iga-deficiency").outcome is Outcome.NOT_MET
-    base["labs"] = [lab("iga", "0.05", "g/L", days_before(29))]
+    base["labs"] = [lab("iga", 0.05, "g/L", days_before(29))]
     result = criterion(base, "exc-6-iga-deficiency")
     assert result.outcome is Outcome.UNKNOWN
     assert result.missing == ("labs: iga dated within 28 days before screening",)

@@ -141,35 +141,35 @@ MMF = {"drug": "MMF", "route": "oral", "dose": 1, "dose_unit": "g", "start_date"
 @pytest.mark.parametrize(
     ("dose", "drug", "others", "outcome"),
     [
-        ("7.5", "prednisone", [HCQ], Outcome.MET),
-        ("7.4", "prednisone", [HCQ], Outcome.NOT_MET),
-        ("30", "prednisone", [HCQ], Outcome.MET),
-        ("30.1", "prednisone", [HCQ], Outcome.NOT_MET),
-        ("5", "prednisone", [MMF], Outcome.MET),  # no minimum with an immunosuppressant
-        ("31", "prednisone", [MMF], Outcome.NOT_MET),  # the maximum still applies
-        ("5", "prednisone", [HCQ], Outcome.NOT_MET),  # an antimalarial is not an immunosuppressant
-        ("6", "methylprednisolone", [HCQ], Outcome.MET),  # 6 mg = 7.5 mg prednisone
-        ("4.5", "dexamethasone", [HCQ], Outcome.MET),  # 4.5 mg = 30 mg prednisone
-        ("4.51", "dexamethasone", [HCQ], Outcome.NOT_MET),
+        (7.5, "prednisone", [HCQ], Outcome.MET),
+        (7.4, "prednisone", [HCQ], Outcome.NOT_MET),
+        (30, "prednisone", [HCQ], Outcome.MET),
+        (30.1, "prednisone", [HCQ], Outcome.NOT_MET),
+        (5, "prednisone", [MMF], Outcome.MET),  # no minimum with an immunosuppressant
+        (31, "prednisone", [MMF], Outcome.NOT_MET),  # the maximum still applies
+        (5, "prednisone", [HCQ], Outcome.NOT_MET),  # an antimalarial is not an immunosuppressant
+        (6, "methylprednisolone", [HCQ], Outcome.MET),  # 6 mg = 7.5 mg prednisone
+        (4.5, "dexamethasone", [HCQ], Outcome.MET),  # 4.5 mg = 30 mg prednisone
+        (4.51, "dexamethasone", [HCQ], Outcome.NOT_MET),
     ],
 )
 def test_corticosteroid_dose_range(
-    base: Record, dose: str, drug: str, others: list[dict[str, Any]], outcome: Outcome
+    base: Record, dose: float, drug: str, others: list[dict[str, Any]], outcome: Outcome
 ) -> None:
     base["medications"] = [steroid(dose, "2026-01-01", drug=drug), *others]
     assert criterion(base, "inc-4-corticosteroid").outcome is outcome
 
 
 def test_intermittent_regimen_counts_its_mean_daily_dose(base: Record) -> None:
-    base["medications"] = [steroid("60", "2026-01-01", every_n_days=2), HCQ]
+    base["medications"] = [steroid(60, "2026-01-01", every_n_days=2), HCQ]
     assert criterion(base, "inc-4-corticosteroid").outcome is Outcome.MET
-    base["medications"] = [steroid("62", "2026-01-01", every_n_days=2), HCQ]
+    base["medications"] = [steroid(62, "2026-01-01", every_n_days=2), HCQ]
     assert criterion(base, "inc-4-corticosteroid").outcome is Outcome.NOT_MET
 
 
 @pytest.mark.parametrize(("days", "outcome"), [(56, Outcome.MET), (55, Outcome.NOT_MET)])
 def test_corticosteroid_treatment_at_least_8_weeks(base: Record, days: int, outcome: Outcome) -> None:
-    base["medications"] = [steroid("10", days_before(days)), HCQ]
+    base["medications"] = [steroid(10, days_before(days)), HCQ]
     assert criterion(base, "inc-4-corticosteroid").outcome is outcome
 
 
@@ -177,8 +177,8 @@ def test_corticosteroid_treatment_at_least_8_weeks(base: Record, days: int, outc
 def test_corticosteroid_dose_stable_more_than_2_weeks(base: Record, days: int, outcome: Outcome) -> None:
     changed = days_before(days)
     base["medications"] = [
-        steroid("20", "2026-01-01", stop_date=(date.fromisoformat(changed) - timedelta(days=1)).isoformat()),
-        steroid("10", changed),
+        steroid(20, "2026-01-01", stop_date=(date.fromisoformat(changed) - timedelta(days=1)).isoformat()),
+        steroid(10, changed),
         HCQ,
     ]
     result = criterion(base, "inc-4-corticosteroid")
@@ -190,15 +190,15 @@ def test_corticosteroid_dose_stable_more_than_2_weeks(base: Record, days: int, o
 
 def test_switching_drug_at_equal_dose_is_still_stable(base: Record) -> None:
     base["medications"] = [
-        steroid("10", "2026-01-01", stop_date=days_before(6)),
-        steroid("8", days_before(5), drug="methylprednisolone"),
+        steroid(10, "2026-01-01", stop_date=days_before(6)),
+        steroid(8, days_before(5), drug="methylprednisolone"),
         HCQ,
     ]
     assert criterion(base, "inc-4-corticosteroid").outcome is Outcome.MET
 
 
 def test_topical_steroid_does_not_count_and_no_oral_steroid_meets(base: Record) -> None:
-    base["medications"] = [{**steroid("40", "2026-01-01"), "route": "topical"}, HCQ]
+    base["medications"] = [{**steroid(40, "2026-01-01"), "route": "topical"}, HCQ]
     result = criterion(base, "inc-4-corticosteroid")
     assert result.outcome is Outcome.MET
     assert result.evidence[0].value == "none"

@@ -1,5 +1,6 @@
 """Properties every grading must keep, whatever the values: checked on generated inputs."""
 
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -85,27 +86,29 @@ def test_more_follow_up_never_undoes_a_dlt(hours: list[int], cut: int) -> None:
         at += timedelta(hours=step)
 
     def status(evaluation: datetime) -> str:
-        subject = SubjectSafety.model_validate(
-            {
-                "subject_id": "s",
-                "dose_level": 1,
-                "infused_at_assigned_dose": True,
-                "infusion_at": infusion.isoformat(),
-                "evaluation_at": evaluation.isoformat(),
-                "adverse_events": [
-                    {
-                        "id": "e",
-                        "term": "Cytokine release syndrome",
-                        "category": "crs",
-                        "onset": course[0]["at"],
-                        "grades": course,
-                        "resolution": None,
-                        "serious": True,
-                        "related_to_product": "definite",
-                        "related_to_lymphodepletion": "unlikely",
-                    }
-                ],
-            }
+        subject = SubjectSafety.model_validate_json(
+            json.dumps(
+                {
+                    "subject_id": "s",
+                    "dose_level": 1,
+                    "infused_at_assigned_dose": True,
+                    "infusion_at": infusion.isoformat(),
+                    "evaluation_at": evaluation.isoformat(),
+                    "adverse_events": [
+                        {
+                            "id": "e",
+                            "term": "Cytokine release syndrome",
+                            "category": "crs",
+                            "onset": course[0]["at"],
+                            "grades": course,
+                            "resolution": None,
+                            "serious": True,
+                            "related_to_product": "definite",
+                            "related_to_lymphodepletion": "unlikely",
+                        }
+                    ],
+                }
+            )
         )
         return adjudicate_dlt(subject, RULES).status
 

@@ -117,7 +117,7 @@ def test_a_dlt_judged_in_the_window_counts_as_evaluable_and_no_longer_pending(fl
         subject = {v.screening_id: v.id for v in list_subjects(uow, flow.users["monitor"], "S01", 10, 0)[1]}
     after_window = datetime(2026, 10, 30, tzinfo=UTC)
     grade_4_crs = json.loads(safety("S01-0002", 2, date(2026, 10, 1), after_window))
-    grade_4_crs["adverse_events"] = [crs([("2026-10-04T08:00:00Z", 4)], "2026-10-20")]
+    grade_4_crs["adverse_events"] = [crs([("2026-10-04T08:00:00Z", 4)], "2026-10-20T00:00:00Z")]
     with flow.uow() as uow:
         row = record_dlt_assessment(
             uow, flow.users["inv1"], subject["S01-0002"], json.dumps(grade_4_crs), after_window

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from cartrial.clinical.tristate import Tristate
 
@@ -101,12 +101,15 @@ SELENA_PROTEINURIA_RECENT_INCREASE_ABOVE_G_PER_24H = Decimal("0.5")  # SELENA: i
 class SledaiAssessment(BaseModel):
     """The descriptors as scored at one visit. A descriptor left out was not assessed (unknown)."""
 
+    # A descriptor is only true, false or null, the window only an integer. The model is otherwise not
+    # strict: the response core validates it from parsed JSON, where its date and version are still
+    # text; the screening record's parser reads it strictly (`parse_screening_record`).
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     version: SledaiVersion
     assessment_date: date
-    window_days: int = Field(default=SLEDAI_DEFAULT_WINDOW_DAYS, ge=1, le=30)
-    descriptors: dict[Descriptor, bool | None]
+    window_days: StrictInt = Field(default=SLEDAI_DEFAULT_WINDOW_DAYS, ge=1, le=30)
+    descriptors: dict[Descriptor, StrictBool | None]
 
 
 @dataclass(frozen=True, slots=True)

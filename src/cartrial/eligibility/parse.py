@@ -14,10 +14,12 @@ from cartrial.protocol import field_errors_from_validation
 def parse_screening_record(text: str | bytes, source: str, today: date) -> ScreeningRecord:
     """Validate one record (JSON text); raise `InputError` naming every bad field.
 
-    `today` is passed in (the core reads no clock) to reject dates in the future.
+    `today` is passed in (the core reads no clock) to reject dates in the future. Strictly, throughout:
+    the record's own models are strict, and `strict=True` extends that to the SLEDAI assessment, whose
+    model the response core shares and validates from parsed JSON (where a date is still text).
     """
     try:
-        record = ScreeningRecord.model_validate_json(text)
+        record = ScreeningRecord.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise InputError(source, field_errors_from_validation(exc)) from exc
     errors = date_errors(record, today)

@@ -3,6 +3,11 @@
 A list field left out (`null`) means *not assessed*, which makes the criteria that need it unknown;
 an empty list means *assessed, none*. Dates are calendar dates (no times). Quantities carry their
 units; they are checked here and converted once, by the criteria, to canonical units.
+
+The record is read strictly (docs/protocol-readings.md, "Record format: read strictly"): each value
+only in the JSON type its schema gives it — a date only as "YYYY-MM-DD" text, a boolean only as
+true/false, an integer only as a JSON integer, a quantity only as a JSON number, a code only as its
+text — never coerced.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from cartrial.clinical.classification import Acr1997Items, EularAcr2019Items, Slicc2012Items
 from cartrial.clinical.glucocorticoids import Route
@@ -22,11 +29,45 @@ from cartrial.errors import FieldError
 
 
 class RecordModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, strict=True)
 
 
-NonNegativeDecimal = Annotated[Decimal, Field(ge=0)]
-PositiveDecimal = Annotated[Decimal, Field(gt=0)]
+def _json_type(value: object) -> str | None:
+    """'number' for what JSON parsing gives a JSON number (not a boolean, which Python counts as one)."""
+    return "number" if type(value) in (int, float) else None
+
+
+class JsonNumber:
+    """A decimal read from a JSON number only. Pydantic reads a decimal from JSON text too ("2.5"), even
+    in strict mode; here text or a boolean is refused, naming the field. A number is still read by
+    pydantic's own decimal validator from the JSON number itself (the same value as before), then the
+    field's constraints are checked on the decimal, so that their errors name the field too. The JSON
+    schema says `number` only, with those constraints. Python callers pass a `Decimal`."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        constrained = handler(source)
+        number = core_schema.tagged_union_schema(
+            {"number": core_schema.decimal_schema()},
+            discriminator=_json_type,
+            custom_error_type="number_type",
+            custom_error_message="Input should be a number",
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=core_schema.chain_schema([number, constrained]), python_schema=constrained
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        assert schema["type"] == "json-or-python"
+        decimal = handler(schema["python_schema"])  # pydantic's: a number, or numeric text
+        return next(form for form in decimal["anyOf"] if form.get("type") == "number")
+
+
+NonNegativeDecimal = Annotated[Decimal, Field(ge=0), JsonNumber]
+PositiveDecimal = Annotated[Decimal, Field(gt=0), JsonNumber]
 
 
 class Autoantibody(StrEnum):
@@ -49,7 +90,7 @@ class Medication(RecordModel):
     route: Route
     dose: PositiveDecimal | None = Field(default=None, description="per administration")
     dose_unit: Literal["mg", "g", "ug"] | None = None
-    times_per_day: PositiveDecimal = Decimal(1)
+    times_per_day: PositiveDecimal = Field(default=Decimal(1), json_schema_extra={"default": 1})
     every_n_days: Annotated[int, Field(ge=1)] = 1
     start_date: date
     stop_date: date | None = Field(default=None, description="last day taken; null if ongoing")

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from cartrial.safety.result import FrozenInput
+from cartrial.safety.result import StrictInput
 
 
 def _as_naive_utc(moment: datetime) -> datetime:
@@ -44,14 +44,14 @@ Action = Literal[
 ]
 
 
-class GradeChange(FrozenInput):
+class GradeChange(StrictInput):
     """The grade the event took at `at` (it holds until the next change or resolution)."""
 
     at: Instant
     grade: int = Field(ge=0, le=5)
 
 
-class AdverseEvent(FrozenInput):
+class AdverseEvent(StrictInput):
     """One adverse event: CTCAE term, category, onset, grade course, resolution, seriousness, causality."""
 
     id: str = Field(min_length=1)
@@ -110,7 +110,7 @@ class AdverseEvent(FrozenInput):
         return self.resolution if self.resolution is not None else self.grades[-1].at
 
 
-class SubjectSafety(FrozenInput):
+class SubjectSafety(StrictInput):
     """One subject's safety record at a data cut-off: infusion, follow-up and adverse events."""
 
     subject_id: str = Field(min_length=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -17,6 +18,15 @@ class FrozenInput(BaseModel):
     """Base of every safety input format: immutable, and an unknown key is an error, not ignored."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StrictInput(FrozenInput):
+    """Base of the safety record (the DLT adjudication's input, docs/safety.md): read strictly, each value
+    only in its schema's JSON type — a date-time only as ISO text, a boolean only as true/false, an
+    integer only as a JSON integer, a code only as its text. Python callers pass datetimes, tuples,
+    ints and bools."""
+
+    model_config = ConfigDict(strict=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +69,14 @@ def select_drivers(findings: tuple[Driver, ...], fallback: Driver) -> tuple[int,
 
 
 def parse_input(model: type[M], data: Any, source: str) -> M:
-    """Validate `data` (parsed JSON, numbers as Decimal) as `model`; InputError names each bad field."""
+    """Validate `data` (parsed JSON, numbers as Decimal) as `model`; InputError names each bad field.
+
+    A strict model (`StrictInput`) is validated as the JSON it was read from: in strict mode only JSON
+    text is read as a date-time. The data is written back as JSON, each Decimal as the JSON number it
+    was read from (through a float, as pydantic reads a JSON number)."""
     try:
+        if model.model_config.get("strict"):
+            return model.model_validate_json(json.dumps(data, default=float))
         return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(source, field_errors_from_validation(exc)) from exc
