@@ -131,3 +131,20 @@ def test_the_schema_says_what_is_read() -> None:
         "title": "Result Date",
         "type": "string",
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        ("labs.0.value", -1, "Input should be a number greater than or equal to 0"),
+        ("labs.0.value", "78", "Input should be a number greater than or equal to 0"),
+        ("medications.0.dose", 0, "Input should be a number greater than 0"),
+        ("medications.2.times_per_day", "2", "Input should be a number greater than 0"),
+    ],
+)
+def test_a_quantity_is_one_error_at_its_field_saying_type_and_bound(
+    base: Record, path: str, value: Any, reason: str
+) -> None:
+    with pytest.raises(InputError) as exc:
+        parse_screening_record(json.dumps(put(base, path, value)), "rec.json", TODAY)
+    assert [(error.field, error.reason) for error in exc.value.errors] == [(path, reason)]

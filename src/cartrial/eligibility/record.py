@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from operator import attrgetter
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, model_validator
@@ -32,30 +33,28 @@ class RecordModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, strict=True)
 
 
-def _json_type(value: object) -> str | None:
-    """'number' for what JSON parsing gives a JSON number (not a boolean, which Python counts as one)."""
-    return "number" if type(value) in (int, float) else None
-
-
 class JsonNumber:
     """A decimal read from a JSON number only. Pydantic reads a decimal from JSON text too ("2.5"), even
-    in strict mode; here text or a boolean is refused, naming the field. A number is still read by
-    pydantic's own decimal validator from the JSON number itself (the same value as before), then the
-    field's constraints are checked on the decimal, so that their errors name the field too. The JSON
-    schema says `number` only, with those constraints. Python callers pass a `Decimal`."""
+    in strict mode; here text or a boolean is refused, naming the field. A JSON number (an int or a
+    float once parsed: told apart by its type, at C speed) is read by pydantic's own decimal validator
+    from the number itself, so to the same value as before, and checked against the field's bound; a
+    wrong type or a number out of bounds is one error at the field, saying both. The JSON schema says
+    `number` only, with the bound. Python callers pass a `Decimal`."""
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
-        constrained = handler(source)
-        number = core_schema.tagged_union_schema(
-            {"number": core_schema.decimal_schema()},
-            discriminator=_json_type,
+        decimal = handler(source)  # with the field's bound (ge or gt)
+        bound = "".join(
+            f" {words} {decimal[key]}"
+            for key, words in (("ge", "greater than or equal to"), ("gt", "greater than"))
+            if key in decimal
+        )
+        number = core_schema.custom_error_schema(
+            core_schema.tagged_union_schema({int: decimal, float: decimal}, discriminator=type),
             custom_error_type="number_type",
-            custom_error_message="Input should be a number",
+            custom_error_message=f"Input should be a number{bound}",
         )
-        return core_schema.json_or_python_schema(
-            json_schema=core_schema.chain_schema([number, constrained]), python_schema=constrained
-        )
+        return core_schema.json_or_python_schema(json_schema=number, python_schema=decimal)
 
     @classmethod
     def __get_pydantic_json_schema__(
@@ -286,9 +285,29 @@ def date_errors(record: ScreeningRecord, today: date) -> tuple[FieldError, ...]:
             errors.append(FieldError("birth_date", f"{record.birth_date} is not before the screening date"))
         elif record.consent_date is not None and record.birth_date >= record.consent_date:
             errors.append(FieldError("birth_date", f"{record.birth_date} is not before the consent date"))
-    for path, index, when in record.observation_dates():
-        if when > screening:
-            errors.append(
-                FieldError(dated_path(path, index), f"{when} is after the screening date {screening}")
-            )
+    latest = _latest_observation(record)
+    if latest is not None and latest > screening:  # rare: only then is each date's path spelled out
+        errors.extend(
+            FieldError(dated_path(path, index), f"{when} is after the screening date {screening}")
+            for path, index, when in record.observation_dates()
+            if when > screening
+        )
     return tuple(errors)
+
+
+# Each list field with an observation date, and that date of its entries, read at C speed.
+_LISTED_DATE_GETTERS = tuple(
+    (attrgetter(field), attrgetter(attribute)) for field, attribute, _ in _LISTED_DATES
+)
+
+
+def _latest_observation(record: ScreeningRecord) -> date | None:
+    """The latest of the record's observation dates (those of `observation_dates`), None if it has none."""
+    dates = [when for when in (record.sle_diagnosis_date, record.active_disease_since) if when is not None]
+    if record.sledai is not None:
+        dates.append(record.sledai.assessment_date)
+    for entries_of, date_of in _LISTED_DATE_GETTERS:
+        entries = entries_of(record)
+        if entries:
+            dates.extend(map(date_of, entries))
+    return max(dates, default=None)
