@@ -82,7 +82,7 @@ def test_a_wrong_json_type_is_refused_naming_the_field(base: Record, path: str, 
 
 
 def test_the_documented_forms_are_read(base: Record) -> None:
-    """Integers and floats are both JSON numbers; a date-free null stays unknown; the defaults hold."""
+    """Integers and floats are both JSON numbers; a null fact stays unknown; the defaults hold."""
     base["labs"][0]["value"] = 78.0
     base["labs"][1]["value"] = 2
     base["medications"][1] |= {"dose": 7.5, "every_n_days": 2}
