@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from cartrial.clinical.sledai import Descriptor, SledaiVersion
-from cartrial.response import BilagDomain, Visit
+from cartrial.response import BilagDomain, BilagGrade, Visit
 
-ALL_E: dict[str, str] = {d.value: "E" for d in BilagDomain}
+ALL_E: dict[str, BilagGrade] = {d.value: BilagGrade.E for d in BilagDomain}
 NO_ACTIVITY: dict[str, bool] = {
     "renal": False,
     "cns": False,
@@ -39,13 +40,14 @@ def visit(day: int = 0, **fields: Any) -> Visit:
         "day": day,
         "sledai": [sledai(SledaiVersion.SELENA), sledai(SledaiVersion.SLEDAI_2K)],
         "bilag": ALL_E,
-        "pga": "0",
+        "pga": 0,
         "glucocorticoids": [],
         "lupus_drugs": [],
         "activity": NO_ACTIVITY,
     }
     data.update(fields)
-    return Visit.model_validate(data)
+    # As a visit is read: JSON, validated strictly (numbers as JSON numbers, dates as text).
+    return Visit.model_validate_json(json.dumps(data, default=float))
 
 
 def both(present: Iterable[str] = (), unknown: Iterable[str] = ()) -> list[dict[str, Any]]:

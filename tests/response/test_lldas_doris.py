@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 
+from cartrial.clinical.glucocorticoids import Route
 from cartrial.clinical.sledai import SledaiVersion
 from cartrial.response import (
     CarTReading,
@@ -34,8 +35,8 @@ def doris(
     return next(c for c in result.components if c.name == name)
 
 
-def prednisone(mg: str) -> list[dict[str, str]]:
-    return [{"drug": "prednisone", "dose_mg": mg}]
+def prednisone(mg: str) -> list[dict[str, object]]:
+    return [{"drug": "prednisone", "dose_mg": Decimal(mg)}]
 
 
 def test_a_visit_in_remission_meets_lldas_and_doris() -> None:
@@ -74,7 +75,7 @@ def test_prednisolone_equivalent_by_the_bnf_table() -> None:
     doses = (
         GlucocorticoidDose(drug="Medrol", dose_mg=Decimal("4")),
         GlucocorticoidDose(drug="prednisolone", dose_mg=Decimal("5"), every_n_days=2),
-        GlucocorticoidDose(drug="hydrocortisone", dose_mg=Decimal("10"), route="topical"),
+        GlucocorticoidDose(drug="hydrocortisone", dose_mg=Decimal("10"), route=Route.TOPICAL),
     )
     assert calculate_prednisolone_mg(doses, "BNF") == Decimal("7.5")
     assert calculate_prednisolone_mg((), "BNF") == 0

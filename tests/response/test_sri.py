@@ -19,7 +19,7 @@ from cartrial.response import (
 from tests.response.builders import ALL_E, both, visit
 
 # SELENA-SLEDAI 8 at baseline: arthritis 4 + rash 2 + low complement 2.
-BASELINE = visit(-7, sledai=both(["arthritis", "rash", "low_complement"]), pga="1.00")
+BASELINE = visit(-7, sledai=both(["arthritis", "rash", "low_complement"]), pga=Decimal("1.00"))
 
 
 def component(name: str, settings: ResponseSettings = ResponseSettings(), **fields: object) -> Component:
@@ -148,7 +148,9 @@ def test_bilag_numeric_score_by_yee_2010() -> None:
         BilagGrade.D: 0,
         BilagGrade.E: 0,
     }
-    grades = BilagGrades(**{**ALL_E, "renal": "A", "mucocutaneous": "B", "constitutional": "C"})
+    grades = BilagGrades(
+        **{**ALL_E, "renal": BilagGrade.A, "mucocutaneous": BilagGrade.B, "constitutional": BilagGrade.C}
+    )
     assert calculate_bilag_numeric(grades) == ScoreRange(21, 21)
     assert calculate_bilag_numeric(grades.model_copy(update={"ophthalmic": None})) == ScoreRange(21, 33)
     assert calculate_bilag_numeric(None) == ScoreRange(0, 108)

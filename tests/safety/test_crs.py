@@ -118,14 +118,14 @@ def test_death_is_grade_5() -> None:
 
 def test_cannula_without_flow_and_missing_fields_are_named() -> None:
     with pytest.raises(InputError) as exc:
-        parse_input(CrsAssessment, {"temperature_c": "38", "oxygen": "nasal_cannula"}, "crs.json")
+        parse_input(CrsAssessment, {"temperature_c": Decimal("38"), "oxygen": "nasal_cannula"}, "crs.json")
     fields = {e.field for e in exc.value.errors}
     assert {"hypotension", "vasopressors", "crs_already_present", "antipyretic_or_anticytokine"} <= fields
     with pytest.raises(InputError, match="oxygen_flow_l_per_min"):
         parse_input(
             CrsAssessment,
             {
-                "temperature_c": "38",
+                "temperature_c": Decimal("38"),
                 "hypotension": False,
                 "vasopressors": [],
                 "oxygen": "nasal_cannula",

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -7,8 +8,13 @@ from cartrial.safety.icaht import IcahtSettings, NeutrophilCourse, grade_icaht
 from cartrial.safety.result import parse_input
 
 
+def _read(data: dict[str, Any]) -> NeutrophilCourse:
+    """As the command line reads a course: parsed JSON, validated strictly as JSON."""
+    return parse_input(NeutrophilCourse, data, "anc.json")
+
+
 def _course(values: dict[int, int], unit: str = "/µL") -> NeutrophilCourse:
-    return NeutrophilCourse.model_validate(
+    return _read(
         {"unit": unit, "measurements": [{"day": d, "value": Decimal(v)} for d, v in sorted(values.items())]}
     )
 
@@ -109,7 +115,7 @@ def test_days_going_backwards_are_named() -> None:
 
 def test_counts_after_death_or_new_therapy_are_censored() -> None:
     low_throughout = dict.fromkeys(range(0, 61, 5), 50)
-    course = NeutrophilCourse.model_validate(
+    course = _read(
         {
             "unit": "/µL",
             "measurements": [{"day": d, "value": v} for d, v in low_throughout.items()],
@@ -121,7 +127,7 @@ def test_counts_after_death_or_new_therapy_are_censored() -> None:
     assert result.early.grade == 4  # 21 days at <= 100/µL (>= 14): grade 4 by depth, not by duration
     assert [d.finding for d in result.early.drivers] == ["21 days in days 0-20"]
     assert result.late is None
-    short = NeutrophilCourse.model_validate(
+    short = _read(
         {
             "unit": "/µL",
             "measurements": [{"day": 0, "value": 300}, {"day": 10, "value": 300}],

@@ -4,11 +4,12 @@ import pytest
 
 from cartrial.errors import InputError
 from cartrial.safety import IggResult, LabResult, assess_hypogammaglobulinaemia, grade_lab
+from cartrial.safety.labs import LabTest
 from cartrial.safety.result import parse_input
 
 
 def _lab(
-    test: str,
+    test: LabTest,
     value: str,
     unit: str,
     *,
@@ -73,7 +74,7 @@ def test_neutrophils_with_lln_1_8_in_several_units(value: str, unit: str, grade:
         ("lymphocytes", "0.19", 4),
     ],
 )
-def test_count_decreases_at_each_boundary(test: str, value: str, grade: int) -> None:
+def test_count_decreases_at_each_boundary(test: LabTest, value: str, grade: int) -> None:
     lln = {"platelets": "125", "wbc": "3.5", "lymphocytes": "1.1"}[test]
     assert grade_lab(_lab(test, value, "10^9/L", lln=lln)).grade == grade
 
@@ -230,9 +231,9 @@ def test_fibrinogen_below_50_mg_per_dl_is_grade_4_even_with_small_fall() -> None
 def _raw(**changes: object) -> dict[str, object]:
     data: dict[str, object] = {
         "test": "neutrophils",
-        "value": "0.4",
+        "value": Decimal("0.4"),
         "unit": "10^9/L",
-        "lower_limit": "1.8",
+        "lower_limit": Decimal("1.8"),
         "upper_limit": None,
     }
     data.update(changes)
@@ -251,10 +252,10 @@ def test_missing_limit_or_baseline_names_the_field() -> None:
         parse_input(LabResult, _raw(lower_limit=None), "lab.json")
     assert [e.field for e in exc.value.errors] == ["lower_limit"]
     with pytest.raises(InputError) as exc:
-        parse_input(LabResult, _raw(test="alt", unit="U/L", upper_limit="40"), "lab.json")
+        parse_input(LabResult, _raw(test="alt", unit="U/L", upper_limit=Decimal("40")), "lab.json")
     assert [e.field for e in exc.value.errors] == ["baseline"]
     with pytest.raises(InputError) as exc:
-        parse_input(LabResult, _raw(test="alt", unit="U/L", baseline="20"), "lab.json")
+        parse_input(LabResult, _raw(test="alt", unit="U/L", baseline=Decimal("20")), "lab.json")
     assert [e.field for e in exc.value.errors] == ["upper_limit"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,10 +62,12 @@ def _load_state(
         return summarise_outcomes(EscalationState(), n_doses)
     source = str(state_file)
     try:
-        state = EscalationState.model_validate(json.loads(read_text(state_file)))
-    except json.JSONDecodeError as exc:
-        raise InputError.single(source, "(file)", f"not valid JSON: {exc}") from exc
+        # The JSON text itself, strictly: each value only in its schema's JSON type (docs/escalation.md).
+        state = EscalationState.model_validate_json(read_text(state_file), strict=True)
     except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise InputError.single(source, "(file)", f"not valid JSON: {first['ctx']['error']}") from exc
         raise InputError(source, field_errors_from_validation(exc)) from exc
     marked = [i for i, p in enumerate(state.patients) if p.backfill]
     if marked and not backfill:

@@ -7,6 +7,7 @@ prednisolone 7.5 mg) are compared exactly; read JSON with `parse_float=Decimal`.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -27,7 +28,11 @@ PGA_MAX = Decimal("3")
 
 
 class InputModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    """Read strictly (docs/protocol-readings.md, "Record format: read strictly"): a date only as
+    "YYYY-MM-DD" text, a boolean only as true/false, an integer only as a JSON integer, a quantity only
+    as a JSON number, a code only as its text — never coerced."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, strict=True)
 
 
 class BilagGrade(StrEnum):
@@ -76,6 +81,8 @@ class GlucocorticoidDose(InputModel):
     """One glucocorticoid taken at the visit; intermittent regimens count as their mean daily dose."""
 
     drug: str = Field(min_length=1, description="e.g. 'prednisone', 'methylprednisolone', 'Medrol'")
+    # Quantities here (and PGA) still read numeric text as well as a JSON number: the API records
+    # response visits through this model (services.clinical) and its clients send text today.
     dose_mg: Annotated[Decimal, Field(ge=0)] = Field(description="mg per administration")
     times_per_day: Annotated[Decimal, Field(gt=0)] = Decimal(1)
     every_n_days: Annotated[int, Field(ge=1)] = 1
@@ -220,9 +227,14 @@ def _visit_errors(visits: tuple[Visit, ...]) -> tuple[FieldError, ...]:
 
 
 def parse_response_visits(data: Any, source: str) -> ResponseVisits:
-    """Validate parsed JSON (numbers as Decimal) as `ResponseVisits`; `InputError` names each bad field."""
+    """Validate parsed JSON (numbers as Decimal) as `ResponseVisits`; `InputError` names each bad field.
+
+    It is validated strictly as the JSON it was read from (in strict mode only JSON text is read as a
+    date, and a JSON array as a tuple): written back as JSON, each Decimal as the JSON number it was
+    read from (through a float, as pydantic reads a JSON number). `strict=True` here reaches the SLEDAI
+    assessments too, whose shared model (clinical.sledai) is not strict itself."""
     try:
-        subject = ResponseVisits.model_validate(data)
+        subject = ResponseVisits.model_validate_json(json.dumps(data, default=float), strict=True)
     except ValidationError as exc:
         raise InputError(source, field_errors_from_validation(exc)) from exc
     errors = _visit_errors(subject.visits)

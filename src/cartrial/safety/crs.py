@@ -7,11 +7,12 @@ named. Organ toxicities are graded by CTCAE and never change the CRS grade, so t
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from cartrial.safety.result import Driver, FrozenInput, GradeResult, select_drivers
+from cartrial.eligibility.record import JsonNumber, NonNegativeDecimal
+from cartrial.safety.result import Driver, GradeResult, StrictInput, select_drivers
 
 CRS_SCALE = "CRS (ASTCT 2019)"
 CRS_SOURCE = (
@@ -53,17 +54,19 @@ _OXYGEN_GRADE: dict[str, int] = {
 }
 
 
-class CrsAssessment(FrozenInput):
+class CrsAssessment(StrictInput):
     """One CRS assessment, as charted. Each clinical field is required: a missing one is unknown, not 'no'."""
 
-    temperature_c: Decimal = Field(description="highest temperature in the assessment period, °C")
+    temperature_c: Annotated[Decimal, JsonNumber] = Field(
+        description="highest temperature in the assessment period, °C"
+    )
     hypotension: bool = Field(description="hypotension attributable to CRS (with or without vasopressors)")
     vasopressors: tuple[Vasopressor, ...] = Field(
         description="vasopressors running at the same time; [] for none"
     )
     oxygen: OxygenSupport = Field(description="oxygen support needed for hypoxia; 'none' if none")
-    oxygen_flow_l_per_min: Decimal | None = Field(
-        default=None, ge=0, description="flow in L/min; required with a nasal cannula"
+    oxygen_flow_l_per_min: NonNegativeDecimal | None = Field(
+        default=None, description="flow in L/min; required with a nasal cannula"
     )
     crs_already_present: bool = Field(
         description="CRS was diagnosed before this assessment (needed to read an afebrile patient)"

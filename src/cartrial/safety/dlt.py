@@ -16,6 +16,7 @@ exactly: improving within 72 h means at or before 72 h 0 min; lasting > 7 days m
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from pydantic import Field, ValidationError
 from cartrial.errors import FieldError, InputError
 from cartrial.protocol import DltRuleSpec, DltSpec
 from cartrial.safety.events import RELATEDNESS_ORDER, AdverseEvent, Category, Relatedness, SubjectSafety
-from cartrial.safety.result import FrozenInput
+from cartrial.safety.result import StrictInput
 
 DltStatus = Literal["dlt", "no_dlt", "pending"]
 _DAY = timedelta(days=1)
@@ -123,7 +124,7 @@ def _decide(met: list[tuple[datetime, str]], pending: list[str]) -> _Verdict:
 # --- rule kinds
 
 
-class _Parameters(FrozenInput):
+class _Parameters(StrictInput):
     grade: int = Field(ge=1, le=5)
 
 
@@ -320,7 +321,8 @@ def compile_dlt_rules(spec: DltSpec, source: str = "protocol") -> DltRules:
             continue
         model, bind = _KINDS[rule.kind]
         try:
-            parameters = model.model_validate(rule.parameters)
+            # As JSON: the protocol's TOML lists are arrays, read strictly as the tuples they become.
+            parameters = model.model_validate_json(json.dumps(rule.parameters))
         except ValidationError as exc:
             for item in exc.errors():
                 path = ".".join(str(part) for part in item["loc"])

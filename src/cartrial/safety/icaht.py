@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field, field_validator
 
-from cartrial.safety.result import Driver, FrozenInput, GradeResult, select_drivers
+from cartrial.eligibility.record import NonNegativeDecimal
+from cartrial.safety.result import Driver, GradeResult, StrictInput, select_drivers
 from cartrial.safety.units import check_unit, convert_exactly
 
 ICAHT_SOURCE = (
@@ -43,12 +43,12 @@ LATE_THRESHOLDS = ((Fraction(1500), 1), (Fraction(1000), 2), (Fraction(500), 3),
 LATE_MIN_TESTS = 2
 
 
-class AncMeasurement(FrozenInput):
+class AncMeasurement(StrictInput):
     day: int = Field(description="days after infusion (day 0 = infusion)")
-    value: Decimal = Field(ge=0)
+    value: NonNegativeDecimal
 
 
-class NeutrophilCourse(FrozenInput):
+class NeutrophilCourse(StrictInput):
     """Absolute neutrophil counts by day after infusion, in one unit, days strictly increasing."""
 
     unit: str = Field(description="e.g. /µL, 10^9/L")

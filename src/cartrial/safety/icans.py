@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from cartrial.safety.crs import CRS_SOURCE
-from cartrial.safety.result import Driver, FrozenInput, GradeResult, select_drivers
+from cartrial.safety.result import Driver, GradeResult, StrictInput, select_drivers
 
 ICANS_SCALE = "ICANS (ASTCT 2019, adults)"
 ICANS_SOURCE = CRS_SOURCE
@@ -72,7 +72,7 @@ _ICP_GRADE: dict[str, int] = {
 _UNAROUSABLE = frozenset({"unarousable", "stupor_or_coma"})
 
 
-class IceItems(FrozenInput):
+class IceItems(StrictInput):
     """The ten points of the Immune effector Cell-associated Encephalopathy (ICE) score, item by item."""
 
     orientation_year: bool
@@ -105,7 +105,7 @@ def calculate_ice_score(items: IceItems) -> int:
     return sum(points) + items.objects_named
 
 
-class IcansAssessment(FrozenInput):
+class IcansAssessment(StrictInput):
     """One ICANS assessment. `ice` may be null only when the patient is unarousable (ICE cannot be done)."""
 
     ice: IceItems | None = Field(description="the ICE items; null only if the patient is unarousable")

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from cartrial.safety.result import Driver, FrozenInput, GradeResult, select_drivers
+from cartrial.safety.result import Driver, GradeResult, StrictInput, select_drivers
 
 IEC_HS_SCALE = "IEC-HS (ASTCT 2023)"
 IEC_HS_SOURCE = (
@@ -41,7 +41,7 @@ _LIFE_THREATENING_GRADE = 4
 _TREATED_GRADE = 2
 
 
-class IecHsAssessment(FrozenInput):
+class IecHsAssessment(StrictInput):
     """What the consensus asks for: the identifying criteria, then the treatment and organ support needed."""
 
     ferritin_rising: bool = Field(

@@ -14,7 +14,8 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from cartrial.safety.result import Driver, FrozenInput, GradeResult
+from cartrial.eligibility.record import NonNegativeDecimal
+from cartrial.safety.result import Driver, GradeResult, StrictInput
 from cartrial.safety.units import check_unit, convert_exactly
 
 CTCAE_SOURCE = "NCI Common Terminology Criteria for Adverse Events (CTCAE) v5.0, 27 November 2017"
@@ -151,13 +152,16 @@ _UNIT_DIMENSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-class LabResult(FrozenInput):
+class LabResult(StrictInput):
     """One laboratory result with the reporting lab's limits; value, limits and baseline share `unit`.
 
     `baseline` is the pre-treatment value; it is required (it may not be null) for the tests whose CTCAE
     grade depends on it: ALT, AST, bilirubin, ALP, creatinine and fibrinogen.
     """
 
+    # The quantities still read numeric text ("1.8") as well as a JSON number: the API records lab
+    # documents through this model (services.clinical) and its clients send text today
+    # (docs/protocol-readings.md, "Record format: read strictly").
     test: LabTest
     value: Decimal = Field(ge=0)
     unit: str = Field(description="e.g. 10^9/L, /µL, g/dL, g/L, mg/dL, µmol/L, U/L")
@@ -300,10 +304,10 @@ def grade_lab(result: LabResult) -> GradeResult:
 IGG_THRESHOLD_G_PER_L = Decimal("4")
 
 
-class IggResult(FrozenInput):
+class IggResult(StrictInput):
     """One serum IgG result."""
 
-    value: Decimal = Field(ge=0)
+    value: NonNegativeDecimal
     unit: str = Field(description="e.g. g/L or mg/dL")
 
     @field_validator("unit")

@@ -11,22 +11,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from cartrial.errors import InputError
 from cartrial.protocol import field_errors_from_validation
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="StrictInput")
 
 
-class FrozenInput(BaseModel):
-    """Base of every safety input format: immutable, and an unknown key is an error, not ignored."""
+class StrictInput(BaseModel):
+    """Base of every safety input format (docs/protocol-readings.md, "Record format: read strictly"):
+    immutable, an unknown key is an error, not ignored, and each value is read only in its schema's JSON
+    type — a date-time only as ISO text, a boolean only as true/false, an integer only as a JSON
+    integer, a quantity only as a JSON number (`JsonNumber`), a code only as its text. Python callers
+    pass datetimes, tuples, ints, bools and Decimals."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class StrictInput(FrozenInput):
-    """Base of the safety record (the DLT adjudication's input, docs/safety.md): read strictly, each value
-    only in its schema's JSON type — a date-time only as ISO text, a boolean only as true/false, an
-    integer only as a JSON integer, a code only as its text. Python callers pass datetimes, tuples,
-    ints and bools."""
-
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +66,10 @@ def select_drivers(findings: tuple[Driver, ...], fallback: Driver) -> tuple[int,
 def parse_input(model: type[M], data: Any, source: str) -> M:
     """Validate `data` (parsed JSON, numbers as Decimal) as `model`; InputError names each bad field.
 
-    A strict model (`StrictInput`) is validated as the JSON it was read from: in strict mode only JSON
-    text is read as a date-time. The data is written back as JSON, each Decimal as the JSON number it
-    was read from (through a float, as pydantic reads a JSON number)."""
+    The model (a `StrictInput`) is validated as the JSON it was read from: in strict mode only JSON text
+    is read as a date-time, and a JSON array as a tuple. The data is written back as JSON, each Decimal
+    as the JSON number it was read from (through a float, as pydantic reads a JSON number)."""
     try:
-        if model.model_config.get("strict"):
-            return model.model_validate_json(json.dumps(data, default=float))
-        return model.model_validate(data)
+        return model.model_validate_json(json.dumps(data, default=float))
     except ValidationError as exc:
         raise InputError(source, field_errors_from_validation(exc)) from exc
