@@ -1,6 +1,6 @@
 """The response input (a subject's visits) is read strictly: a value in the wrong JSON type is refused,
-naming its field, never coerced (a number read as a date, 0 as false, "28" or 1.5 as a day). A quantity
-(PGA, a dose) still reads numeric text, as the API records visits with it (docs/protocol-readings.md)."""
+naming its field, never coerced (a number read as a date, 0 as false, "28" or 1.5 as a day, "2.5" as a
+PGA)."""
 
 import json
 from decimal import Decimal
@@ -38,7 +38,10 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "response" / "subje
         ("visits.0.glucocorticoids.0.every_n_days", "2"),
         # A quantity only as a JSON number: not its text, not a boolean.
         ("visits.0.pga", True),
+        ("visits.0.pga", "2.5"),
         ("visits.0.glucocorticoids.0.dose_mg", False),
+        ("visits.0.glucocorticoids.0.dose_mg", "10"),
+        ("visits.0.glucocorticoids.0.times_per_day", "1"),
         # A code only as its text.
         ("visits.0.bilag.renal", 1),
         ("subject_id", 103),
@@ -57,9 +60,3 @@ def test_a_stored_visit_is_read_strictly_too() -> None:
     assert Visit.model_validate_json(json.dumps(visit)).pga == Decimal("2.1")
     with pytest.raises(ValueError, match=r"activity\.renal"):
         Visit.model_validate_json(json.dumps({**visit, "activity": {"renal": 1}}))
-
-
-def test_a_quantity_still_reads_numeric_text() -> None:
-    # Kept while the API's clients record response visits with numeric text (docs/protocol-readings.md).
-    data = put(json.loads(EXAMPLE.read_text()), "visits.0.pga", "2.5")
-    assert parse_response_visits(data, "visits.json").visits[0].pga == Decimal("2.5")

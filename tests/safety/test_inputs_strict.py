@@ -1,7 +1,6 @@
 """The other safety inputs (CRS, ICANS, IEC-HS, lab, ANC course, IgG; the protocol's DLT rule parameters)
 are read strictly like the safety record: a value in the wrong JSON type is refused, naming its field,
-never coerced (0 read as false, "2" as 2, 2.5 as 2, "39.2" as 39.2). A lab result's quantities still read
-numeric text, as the API records lab documents with it (docs/protocol-readings.md)."""
+never coerced (0 read as false, "2" as 2, 2.5 as 2, "39.2" as 39.2)."""
 
 import json
 from decimal import Decimal
@@ -64,6 +63,8 @@ _MODELS: dict[str, type[StrictInput]] = {
         ("crs-grade3", "temperature_c", True),
         ("crs-grade3", "oxygen_flow_l_per_min", "4"),
         ("lab-bilirubin", "baseline", False),
+        ("lab-bilirubin", "value", "1.8"),
+        ("lab-bilirubin", "upper_limit", "1.2"),
         ("anc-course", "measurements.2.value", "80"),
         ("igg", "value", "380"),
         # A code only as its text.

@@ -95,10 +95,10 @@ def test_labs_pk_samples_and_response_visits_are_versioned_documents(study: Stud
         "collected_on": "2026-11-08",
         "result": {
             "test": "neutrophils",
-            "value": "0.4",
+            "value": 0.4,
             "unit": "10^9/L",
-            "lower_limit": "1.8",
-            "upper_limit": "6.3",
+            "lower_limit": 1.8,
+            "upper_limit": 6.3,
         },
     }
     record(study, subject, "lab", lab, NOW)
@@ -106,18 +106,18 @@ def test_labs_pk_samples_and_response_visits_are_versioned_documents(study: Stud
         "sample_id": "PK-07",
         "day": 7,
         "analyte": "car_transgene_qpcr",
-        "value": "51234",
+        "value": 51234,
         "unit": "copies/ug gDNA",
         "blq": False,
-        "lloq": "50",
+        "lloq": 50,
     }
     record(study, subject, "pk_sample", pk, NOW)
-    record(study, subject, "pk_sample", pk | {"value": "51243"}, NOW, reason="transcription error")
-    visit = {"visit": "M3", "day": 90, "pga": "0.4"}
+    record(study, subject, "pk_sample", pk | {"value": 51243}, NOW, reason="transcription error")
+    visit = {"visit": "M3", "day": 90, "pga": 0.4}
     record(study, subject, "response_visit", visit, NOW)
     with study.uow() as uow:
         samples = current_documents(uow, subject, "pk_sample")
-        assert [(s.version, s.document["value"]) for s in samples] == [(2, "51243")]
+        assert [(s.version, s.document["value"]) for s in samples] == [(2, 51243)]
         assert samples[0].reason == "transcription error"
 
 
@@ -131,10 +131,10 @@ def test_labs_pk_samples_and_response_visits_are_versioned_documents(study: Stud
                 "collected_on": "2026-11-08",
                 "result": {
                     "test": "neutrophils",
-                    "value": "1",
+                    "value": 1,
                     "unit": "parsec",
-                    "lower_limit": "1.8",
-                    "upper_limit": "6",
+                    "lower_limit": 1.8,
+                    "upper_limit": 6,
                 },
             },
             "result.unit",
@@ -145,14 +145,29 @@ def test_labs_pk_samples_and_response_visits_are_versioned_documents(study: Stud
                 "sample_id": "P",
                 "day": 7,
                 "analyte": "car_transgene_qpcr",
-                "value": "-1",
+                "value": -1,
                 "unit": "copies/ug gDNA",
                 "blq": False,
-                "lloq": "50",
+                "lloq": 50,
             },
             "value",
         ),
-        ("response_visit", {"visit": "M3", "day": 90, "pga": "3.5"}, "pga"),
+        ("response_visit", {"visit": "M3", "day": 90, "pga": 3.5}, "pga"),
+        # Quantities only as JSON numbers: numeric text is refused, not read (records are read strictly).
+        ("response_visit", {"visit": "M3", "day": 90, "pga": "0.4"}, "pga"),
+        (
+            "pk_sample",
+            {
+                "sample_id": "P",
+                "day": 7,
+                "analyte": "car_transgene_qpcr",
+                "value": "51234",
+                "unit": "copies/ug gDNA",
+                "blq": False,
+                "lloq": 50,
+            },
+            "value",
+        ),
         ("recipe", {}, "kind"),
     ],
 )

@@ -39,14 +39,19 @@ class JsonNumber:
     float once parsed: told apart by its type, at C speed) is read by pydantic's own decimal validator
     from the number itself, so to the same value as before, and checked against the field's bound; a
     wrong type or a number out of bounds is one error at the field, saying both. The JSON schema says
-    `number` only, with the bound. Python callers pass a `Decimal`."""
+    `number` only, with the bound. Python callers pass a `Decimal`; JSON output writes a number."""
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
         decimal = handler(source)  # with the field's bound (ge or gt)
         bound = "".join(
             f" {words} {decimal[key]}"
-            for key, words in (("ge", "greater than or equal to"), ("gt", "greater than"))
+            for key, words in (
+                ("ge", "greater than or equal to"),
+                ("gt", "greater than"),
+                ("le", "and less than or equal to"),
+                ("lt", "and less than"),
+            )
             if key in decimal
         )
         number = core_schema.custom_error_schema(
@@ -54,7 +59,12 @@ class JsonNumber:
             custom_error_type="number_type",
             custom_error_message=f"Input should be a number{bound}",
         )
-        return core_schema.json_or_python_schema(json_schema=number, python_schema=decimal)
+        # Written back to JSON as a number too (through a float: exact to 15 significant digits), so that
+        # what is stored can be read again by the same strict rule; Python keeps the Decimal.
+        as_number = core_schema.plain_serializer_function_ser_schema(float, when_used="json")
+        return core_schema.json_or_python_schema(
+            json_schema=number, python_schema=decimal, serialization=as_number
+        )
 
     @classmethod
     def __get_pydantic_json_schema__(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
 from cartrial.clinical.glucocorticoids import Route, is_glucocorticoid
 from cartrial.clinical.sledai import SledaiAssessment, SledaiVersion
+from cartrial.eligibility.record import JsonNumber
 from cartrial.errors import FieldError, InputError
 from cartrial.protocol import field_errors_from_validation
 
@@ -81,10 +82,8 @@ class GlucocorticoidDose(InputModel):
     """One glucocorticoid taken at the visit; intermittent regimens count as their mean daily dose."""
 
     drug: str = Field(min_length=1, description="e.g. 'prednisone', 'methylprednisolone', 'Medrol'")
-    # Quantities here (and PGA) still read numeric text as well as a JSON number: the API records
-    # response visits through this model (services.clinical) and its clients send text today.
-    dose_mg: Annotated[Decimal, Field(ge=0)] = Field(description="mg per administration")
-    times_per_day: Annotated[Decimal, Field(gt=0)] = Decimal(1)
+    dose_mg: Annotated[Decimal, Field(ge=0), JsonNumber] = Field(description="mg per administration")
+    times_per_day: Annotated[Decimal, Field(gt=0), JsonNumber] = Decimal(1)
     every_n_days: Annotated[int, Field(ge=1)] = 1
     route: Route = Route.ORAL
 
@@ -162,7 +161,7 @@ class Visit(InputModel):
         default=(), description="at most one assessment per version (SELENA-SLEDAI, SLEDAI-2K)"
     )
     bilag: BilagGrades | None = None
-    pga: Annotated[Decimal, Field(ge=PGA_MIN, le=PGA_MAX)] | None = Field(
+    pga: Annotated[Decimal, Field(ge=PGA_MIN, le=PGA_MAX), JsonNumber] | None = Field(
         default=None, description="physician's global assessment, 0-3"
     )
     glucocorticoids: tuple[GlucocorticoidDose, ...] | None = Field(

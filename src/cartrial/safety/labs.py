@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from cartrial.eligibility.record import NonNegativeDecimal
+from cartrial.eligibility.record import NonNegativeDecimal, PositiveDecimal
 from cartrial.safety.result import Driver, GradeResult, StrictInput
 from cartrial.safety.units import check_unit, convert_exactly
 
@@ -159,15 +159,12 @@ class LabResult(StrictInput):
     grade depends on it: ALT, AST, bilirubin, ALP, creatinine and fibrinogen.
     """
 
-    # The quantities still read numeric text ("1.8") as well as a JSON number: the API records lab
-    # documents through this model (services.clinical) and its clients send text today
-    # (docs/protocol-readings.md, "Record format: read strictly").
     test: LabTest
-    value: Decimal = Field(ge=0)
+    value: NonNegativeDecimal
     unit: str = Field(description="e.g. 10^9/L, /µL, g/dL, g/L, mg/dL, µmol/L, U/L")
-    lower_limit: Decimal | None = Field(gt=0, description="the lab's lower limit of normal (LLN)")
-    upper_limit: Decimal | None = Field(gt=0, description="the lab's upper limit of normal (ULN)")
-    baseline: Decimal | None = Field(default=None, gt=0, validate_default=True)
+    lower_limit: PositiveDecimal | None = Field(description="the lab's lower limit of normal (LLN)")
+    upper_limit: PositiveDecimal | None = Field(description="the lab's upper limit of normal (ULN)")
+    baseline: PositiveDecimal | None = Field(default=None, validate_default=True)
 
     @field_validator("unit")
     @classmethod

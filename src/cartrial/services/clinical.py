@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import func, select
 
+from cartrial.eligibility.record import JsonNumber, NonNegativeDecimal, PositiveDecimal
 from cartrial.errors import InputError
 from cartrial.protocol import field_errors_from_validation
 from cartrial.response import Visit
@@ -34,7 +35,8 @@ from cartrial.store.models import ClinicalRecord, Subject
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Read strictly, as every record (docs/protocol-readings.md, "Record format: read strictly").
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
 class LabRecord(_Input):
@@ -49,12 +51,12 @@ class PkSample(_Input):
     """A cellular-kinetics sample: CAR transgene (qPCR) or CAR+ cells (flow), days from infusion."""
 
     sample_id: str = Field(min_length=1, max_length=60)
-    day: Annotated[Decimal, Field(ge=-60)]
+    day: Annotated[Decimal, Field(ge=-60), JsonNumber]
     analyte: Literal["car_transgene_qpcr", "car_t_cells_flow"]
-    value: Annotated[Decimal, Field(ge=0)] | None = Field(description="null when below the LLOQ")
+    value: NonNegativeDecimal | None = Field(description="null when below the LLOQ")
     unit: Literal["copies/ug gDNA", "cells/uL"]
     blq: bool
-    lloq: Annotated[Decimal, Field(gt=0)]
+    lloq: PositiveDecimal
 
 
 class ConsentRecord(_Input):
@@ -110,7 +112,7 @@ def parse_clinical_document(kind: str, text: str) -> BaseModel:
     if model is None:
         raise InputError.single("record", "kind", f"one of {sorted(_MODELS)}")
     try:
-        return model.model_validate_json(text)
+        return model.model_validate_json(text, strict=True)
     except ValidationError as exc:
         raise InputError(kind, field_errors_from_validation(exc)) from exc
 
