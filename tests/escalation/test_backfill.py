@@ -8,7 +8,6 @@ import pytest
 
 from cartrial.errors import InputError
 from cartrial.escalation import (
-    DesignSettings,
     DoseOutcomes,
     EscalationState,
     build_design,
@@ -17,18 +16,7 @@ from cartrial.escalation import (
 from cartrial.escalation.designs.boin import calculate_boin_row
 from cartrial.escalation.simulation import simulate_operating_characteristics
 from cartrial.escalation.state import PatientOutcome
-
-
-def bf_boin(**changes: object) -> DesignSettings:
-    values: dict[str, object] = {
-        "design": "boin",
-        "n_doses": 4,
-        "start_dose": 1,
-        "target": 0.3,
-        "backfill": True,
-    }
-    values.update(changes)
-    return DesignSettings(**values)  # type: ignore[arg-type]
+from tests.escalation.helpers import bf_boin
 
 
 def counts(treated: tuple[int, ...], dlts: tuple[int, ...], current: int) -> DoseOutcomes:
