@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cartrial.clinical.formulary import DrugClass, drug_class, generic_name
 from cartrial.clinical.glucocorticoids import Route, is_glucocorticoid
 from cartrial.clinical.sledai import SledaiAssessment, SledaiVersion
-from cartrial.eligibility.record import JsonNumber
 from cartrial.errors import FieldError, InputError
+from cartrial.json_number import JsonNumber
 from cartrial.protocol import field_errors_from_validation
 
 # Physician's global assessment: a 0-3 visual analogue scale (SELENA-SLEDAI PGA, Petri et al. NEJM 2005).

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from cartrial.eligibility.record import JsonNumber, NonNegativeDecimal
+from cartrial.json_number import JsonNumber, NonNegativeDecimal
 from cartrial.safety.result import Driver, GradeResult, StrictInput, select_drivers
 
 CRS_SCALE = "CRS (ASTCT 2019)"

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from cartrial.eligibility.record import NonNegativeDecimal
+from cartrial.json_number import NonNegativeDecimal
 from cartrial.safety.result import Driver, GradeResult, StrictInput, select_drivers
 from cartrial.safety.units import check_unit, convert_exactly
 

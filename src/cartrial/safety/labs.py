@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from cartrial.eligibility.record import NonNegativeDecimal, PositiveDecimal
+from cartrial.json_number import NonNegativeDecimal, PositiveDecimal
 from cartrial.safety.result import Driver, GradeResult, StrictInput
 from cartrial.safety.units import check_unit, convert_exactly
 

@@ -14,8 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import func, select
 
-from cartrial.eligibility.record import JsonNumber, NonNegativeDecimal, PositiveDecimal
 from cartrial.errors import InputError
+from cartrial.json_number import JsonNumber, NonNegativeDecimal, PositiveDecimal
 from cartrial.protocol import field_errors_from_validation
 from cartrial.response import Visit
 from cartrial.safety import AdverseEvent, LabResult, SubjectSafety, adjudicate_dlt, compile_dlt_rules
