@@ -179,10 +179,10 @@ def principal_from_token(uow: UnitOfWork, token: str, now: datetime) -> Principa
     against the caller's own time."""
     # Pending changes of this transaction are written first, so that a change to these rows is seen.
     uow.session.flush()
-    rows = _token_holders(uow.session).get(digest := _token_digest(token))
+    holders, digest = _token_holders(uow.session), _token_digest(token)
+    rows = holders.get(digest)
     if rows is None:
-        rows = uow.execute(_TOKEN_HOLDER, {"digest": digest}).all()
-        _token_holders(uow.session)[digest] = rows
+        rows = holders[digest] = uow.execute(_TOKEN_HOLDER, {"digest": digest}).all()
     if not rows or rows[0].revoked or as_utc(rows[0].expires_at) <= now:
         raise UnauthenticatedError("the token is unknown, revoked or expired; log in again")
     first = rows[0]
