@@ -1,7 +1,9 @@
 """Group commit (cartrial.api.writer): requests waiting together share one transaction and one commit,
-each as if alone: a refused one is undone alone, a lost transaction fails all of them."""
+each as if alone: a refused one is undone alone, a lost transaction fails all of them. A batch runs
+without savepoints until a request of it is refused; then it runs again with one per request."""
 
 import asyncio
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -9,6 +11,7 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import DBAPIError
 
 from cartrial.api.writer import GroupCommit
 from cartrial.services.errors import ConflictError
@@ -30,14 +33,15 @@ def _screening(study: Study, screening_id: str) -> Screening:
     return step
 
 
-def _count_commits(study: Study) -> list[int]:
-    commits = [0]
+def _count(study: Study, event_name: str) -> list[int]:
+    """How many times the engine's `event_name` ("commit", "savepoint") fires from now on."""
+    fired = [0]
 
-    def count(_connection: object) -> None:
-        commits[0] += 1
+    def count(*_args: object) -> None:
+        fired[0] += 1
 
-    event.listen(study.sessions.kw["bind"], "commit", count)
-    return commits
+    event.listen(study.sessions.kw["bind"], event_name, count)
+    return fired
 
 
 def _stored(study: Study) -> tuple[list[str], int]:
@@ -50,7 +54,7 @@ def _stored(study: Study) -> tuple[list[str], int]:
 
 def test_waiting_requests_share_one_commit_and_a_refused_one_is_undone_alone(study: Study) -> None:
     _, entries_before = _stored(study)
-    commits = _count_commits(study)
+    commits = _count(study, "commit")
 
     def screened_then_refused(uow: UnitOfWork, now: datetime) -> ScreeningOutcome:
         _screening(study, "S01-0100")(uow, now)
@@ -75,20 +79,84 @@ def test_waiting_requests_share_one_commit_and_a_refused_one_is_undone_alone(stu
     assert entries == entries_before + 6  # one audit entry per stored screening, none of the refused
 
 
-def test_a_transaction_lost_under_a_savepoint_fails_every_request_of_the_batch(study: Study) -> None:
-    """The database ending the transaction (SQLite does on some errors) leaves nothing to report as stored:
-    the requests that had succeeded before it are not acknowledged either."""
+def _refused(_uow: UnitOfWork, _now: datetime) -> None:
+    raise ConflictError("refused")
 
-    def ends_the_transaction(uow: UnitOfWork, _now: datetime) -> None:
-        uow.session.connection().exec_driver_sql("ROLLBACK")
+
+def _refused_after_writing(study: Study) -> Callable[[UnitOfWork, datetime], None]:
+    def step(uow: UnitOfWork, now: datetime) -> None:
+        _screening(study, "S01-9999")(uow, now)
+        raise ConflictError("refused")
+
+    return step
+
+
+def test_batches_run_without_savepoints_until_a_request_is_refused(study: Study) -> None:
+    """The batch with the refused request runs twice (without, then with savepoints) and the next batch
+    with savepoints from the start; after a batch with none refused, the next runs without again."""
+    commits = _count(study, "commit")
+    savepoints = _count(study, "savepoint")
+    taken: list[int] = []
+
+    async def main() -> list[list[object]]:
+        writer = GroupCommit(study.sessions, lambda: NOW, asyncio.Lock())
+        batches: list[list[Callable[[UnitOfWork, datetime], object]]] = [
+            [_screening(study, "S01-0000"), _screening(study, "S01-0001")],
+            [_screening(study, "S01-0002"), _refused_after_writing(study), _screening(study, "S01-0003")],
+            [_screening(study, "S01-0004"), _screening(study, "S01-0005")],
+            [_screening(study, "S01-0006"), _screening(study, "S01-0007")],
+        ]
+        answers: list[list[object]] = []
+        for batch in batches:
+            before = savepoints[0]
+            answers.append(await asyncio.gather(*(writer.submit(s) for s in batch), return_exceptions=True))
+            taken.append(savepoints[0] - before)
+        return answers
+
+    answers = asyncio.run(main())
+    assert taken == [0, 3, 2, 0]
+    assert commits == [4]
+    refused = answers[1][1]
+    assert isinstance(refused, ConflictError) and str(refused) == "refused"
+    assert _stored(study)[0] == [f"S01-{n:04d}" for n in range(8)]
+
+
+def _ends_the_transaction(uow: UnitOfWork, _now: datetime) -> None:
+    uow.session.connection().exec_driver_sql("ROLLBACK")
+
+
+def _swallows_a_database_error(uow: UnitOfWork, _now: datetime) -> None:
+    with contextlib.suppress(DBAPIError):
+        uow.session.connection().exec_driver_sql("SELECT no_such_column FROM audit_entries")
+
+
+@pytest.mark.parametrize("after_a_refusal", [False, True], ids=["unguarded", "with savepoints"])
+@pytest.mark.parametrize("breaking", [_ends_the_transaction, _swallows_a_database_error])
+def test_a_transaction_lost_under_a_request_fails_every_request_of_the_batch(
+    study: Study, breaking: Callable[[UnitOfWork, datetime], None], after_a_refusal: bool
+) -> None:
+    """The database ending the transaction (SQLite does on some errors), or an error that leaves it
+    failed (PostgreSQL's), with no exception from the request, leaves nothing to report as stored: the
+    requests that had succeeded before it are not acknowledged either, those after it are not run."""
+    if breaking is _swallows_a_database_error and study.sessions.kw["bind"].dialect.name == "sqlite":
+        pytest.skip("an SQLite statement error leaves the transaction usable")
+    ran_after: list[str] = []
+
+    def after(uow: UnitOfWork, now: datetime) -> ScreeningOutcome:
+        ran_after.append("ran")
+        return _screening(study, "S01-0001")(uow, now)
 
     async def main() -> list[object]:
         writer = GroupCommit(study.sessions, lambda: NOW, asyncio.Lock())
-        steps = [_screening(study, "S01-0000"), ends_the_transaction, _screening(study, "S01-0001")]
+        if after_a_refusal:
+            with pytest.raises(ConflictError):
+                await writer.submit(_refused)
+        steps = [_screening(study, "S01-0000"), breaking, after]
         return await asyncio.gather(*(writer.submit(s) for s in steps), return_exceptions=True)
 
     answers = asyncio.run(main())
     assert all(isinstance(a, TransactionLostError) for a in answers), answers
+    assert ran_after == []
     assert _stored(study)[0] == []
 
 
@@ -111,7 +179,7 @@ def test_a_failed_commit_fails_every_request_of_the_batch(study: Study) -> None:
 
 @pytest.mark.parametrize("study", ["sqlite"], indirect=True)
 def test_requests_arriving_during_a_commit_form_the_next_batch(study: Study) -> None:
-    commits = _count_commits(study)
+    commits = _count(study, "commit")
 
     async def main() -> list[ScreeningOutcome]:
         writer = GroupCommit(study.sessions, lambda: NOW, asyncio.Lock())

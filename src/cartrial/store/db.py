@@ -9,9 +9,12 @@ database refuses a write attempted in it.
 from __future__ import annotations
 
 import os
+import sqlite3
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///cartrial.sqlite"
@@ -65,6 +68,18 @@ def _sqlite_setup(engine: Engine, background_checkpoints: bool) -> None:
         else:
             driver.execute("PRAGMA query_only=OFF")
             driver.execute("BEGIN IMMEDIATE")
+
+
+def transaction_open(connection: Connection) -> bool:
+    """Whether the database still holds `connection`'s transaction open and usable, by the driver's own
+    account (no statement): SQLite ends a transaction on some errors, and after an error PostgreSQL
+    refuses every statement until the transaction (or a savepoint) is rolled back."""
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection):
+        return driver.in_transaction
+    if isinstance(driver, psycopg.Connection):
+        return driver.info.transaction_status is TransactionStatus.INTRANS
+    raise TypeError(f"cannot tell the transaction state of a {type(driver).__name__} connection")
 
 
 def make_engine(url: str | None = None, *, background_checkpoints: bool = False) -> Engine:
