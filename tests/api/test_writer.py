@@ -222,3 +222,22 @@ def test_a_batch_waits_for_another_writer_outside_the_event_loop(study: Study) -
     # About 50 ticks in the half second; none if the wait had held the loop.
     assert ticks >= 20
     assert _stored(study)[0][-1] == "S01-0200"
+
+
+def test_a_batch_without_savepoints_writes_its_audit_entries_in_one_statement(study: Study) -> None:
+    _, entries_before = _stored(study)
+    audit_inserts = [0]
+
+    def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        audit_inserts[0] += "INSERT INTO audit_entries" in statement
+
+    event.listen(study.sessions.kw["bind"], "before_cursor_execute", seen)
+
+    async def main() -> list[ScreeningOutcome]:
+        writer = GroupCommit(study.sessions, lambda: NOW, asyncio.Lock())
+        return await asyncio.gather(*(writer.submit(_screening(study, f"S01-{n:04d}")) for n in range(5)))
+
+    asyncio.run(main())
+    assert audit_inserts == [1]
+    ids, entries = _stored(study)  # the chain verifies
+    assert ids == [f"S01-{n:04d}" for n in range(5)] and entries == entries_before + 5

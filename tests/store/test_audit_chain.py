@@ -3,15 +3,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from cartrial.services.unit_of_work import UnitOfWork
 from cartrial.store.audit import Actor, Change, append_audit, verify_chain
-from cartrial.store.db import make_engine, session_factory
+from cartrial.store.db import READ_ONLY_OPTIONS, make_engine, session_factory
 from cartrial.store.migrate import current_revision, upgrade
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -141,3 +142,83 @@ def test_a_new_transaction_reads_the_head_again(database_url: str) -> None:
         with first.begin():
             _append(first, 2)
         assert verify_chain(first) == (3, ())
+
+
+def _audit_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM audit_entries ORDER BY seq")).all()
+        head = connection.execute(text("SELECT seq, hash FROM audit_head")).one()
+    return [tuple(row) for row in rows] + [tuple(head)]
+
+
+def _deferred_or_not(url: str, defer: bool) -> list[tuple[object, ...]]:
+    upgrade(url)
+    with engine_for(url) as engine:
+        with UnitOfWork(session_factory(engine)) as uow:
+            if defer:
+                uow.defer_audit_entries()
+            for i in range(4):
+                _append(uow.session, i)
+            uow.commit()
+        return _audit_rows(engine)
+
+
+def test_deferred_entries_are_the_entries_written_one_by_one(tmp_path: Path) -> None:
+    """Same appends, same times: deferring changes when the entries are written, nothing of what."""
+    one_by_one = _deferred_or_not(f"sqlite:///{tmp_path / 'direct.sqlite'}", defer=False)
+    deferred = _deferred_or_not(f"sqlite:///{tmp_path / 'deferred.sqlite'}", defer=True)
+    assert deferred == one_by_one
+    assert len(deferred) == 5 and deferred[-1] == (4, deferred[-2][-1])  # the head: the last entry
+
+
+def test_deferred_entries_are_written_in_one_statement_at_commit(database_url: str) -> None:
+    upgrade(database_url)
+    with engine_for(database_url) as engine:
+        inserts: list[str] = []
+
+        def seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO AUDIT_ENTRIES"):
+                inserts.append(statement)
+
+        event.listen(engine, "before_cursor_execute", seen)
+        with UnitOfWork(session_factory(engine)) as uow:
+            uow.defer_audit_entries()
+            for i in range(3):
+                _append(uow.session, i)
+            assert inserts == []
+            # Nothing is in the table before the commit (read beside the transaction).
+            with engine.connect().execution_options(**READ_ONLY_OPTIONS) as other:
+                assert other.execute(text("SELECT count(*) FROM audit_entries")).scalar_one() == 0
+            uow.commit()
+        assert len(inserts) == 1
+    assert problems(database_url) == []
+
+
+def test_a_savepoint_rolled_back_keeps_the_deferred_entries_before_it(database_url: str) -> None:
+    """The entries kept before a savepoint are written before it opens: its rollback takes only its own."""
+    upgrade(database_url)
+    with engine_for(database_url) as engine:
+        with UnitOfWork(session_factory(engine)) as uow:
+            uow.defer_audit_entries()
+            _append(uow.session, 0)
+            with pytest.raises(RuntimeError):
+                uow.attempt(partial(_append_then_refuse, uow.session))
+            uow.attempt(partial(_append, uow.session, 2))
+            uow.commit()
+        with session_factory(engine)() as session:
+            checked, found = verify_chain(session)
+            olds = session.execute(text("SELECT changes_json FROM audit_entries ORDER BY seq")).scalars()
+            assert [json.loads(c)[0]["old"] for c in olds] == [0, 2]
+    assert (checked, found) == (2, ())
+
+
+def test_verify_chain_sees_the_transactions_deferred_entries(database_url: str) -> None:
+    upgrade(database_url)
+    with engine_for(database_url) as engine, UnitOfWork(session_factory(engine)) as uow:
+        uow.defer_audit_entries()
+        _append(uow.session, 0)
+        _append(uow.session, 1)
+        assert verify_chain(uow.session) == (2, ())
+        _append(uow.session, 2)
+        uow.commit()
+    assert problems(database_url) == []

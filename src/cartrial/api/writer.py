@@ -17,7 +17,9 @@ gets the error and none is reported as stored.
 
 Requests are expected to succeed: a batch first runs them one after the other with no savepoint between
 them (a savepoint and its release cost about a fifth of a screening write: two statements and the ORM's
-bookkeeping). If one of them raises, that whole transaction is rolled back, nothing of it answered, and
+bookkeeping), and their audit entries are written together before the commit (one statement for the
+batch instead of one per request). If one of them raises, that whole transaction is rolled back, nothing
+of it answered, and
 the batch runs again with each request in its own savepoint, undone alone if it fails — so the outcome is
 the one each request would have had alone, either way. After a batch with a refused request the next one
 is run with savepoints from the start, and speculation resumes after a batch with none, so a stream of
@@ -141,6 +143,10 @@ class GroupCommit:
             # head): another server process may hold it until its commit, and the wait is spent in a
             # worker thread, not in the event loop, which meanwhile answers reads and parses writes.
             await _outside_the_loop(uow.hold_audit_head)
+            if not guarded:
+                # Nothing of an unguarded batch is kept unless all of it is: its audit entries are
+                # written together before the commit, one statement for the batch.
+                uow.defer_audit_entries()
             for waiting in batch:
                 # A request whose client went away before its turn is not run at all.
                 if waiting.answer.cancelled():

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, Executable, Result
 from sqlalchemy.orm import Session, sessionmaker
 
-from cartrial.store.audit import hold_audit_head
+from cartrial.store.audit import defer_audit_entries, hold_audit_head, write_deferred_audit
 from cartrial.store.db import READ_ONLY_OPTIONS, checkpoint_wal, transaction_open
 
 T = TypeVar("T")
@@ -48,12 +48,16 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        write_deferred_audit(self.session)
         self.session.commit()
 
     def attempt(self, action: Callable[[], T]) -> T:
         """`action` in a savepoint of this transaction: if it raises, what it did is undone (and the
         exception passes on) while the transaction goes on with what came before it. Several requests
         share one transaction this way (`api.writer.GroupCommit`), each as if alone."""
+        # Audit entries kept unwritten belong to what came before: rolling this savepoint back must not
+        # take them along (`defer_audit_entries`).
+        write_deferred_audit(self.session)
         savepoint = self.session.begin_nested()
         try:
             result = action()
@@ -87,6 +91,12 @@ class UnitOfWork:
         if not transaction_open(self.session.connection()):
             raise TransactionLostError("the transaction ended under an action")
         return result
+
+    def defer_audit_entries(self) -> None:
+        """Keep this transaction's audit entries and write them together at its commit, one statement
+        for all (`store.audit.defer_audit_entries`): for a transaction that is rolled back as a whole if
+        any of its actions fails (`attempt_unguarded`)."""
+        defer_audit_entries(self.session)
 
     def hold_audit_head(self) -> None:
         """Take the lock that orders writers (the audit chain's head) now, rather than at the first

@@ -116,6 +116,9 @@ _APPEND_AND_MOVE_HEAD = insert(AuditEntry).add_cte(_MOVE_HEAD.cte("moved_head"))
 
 # Where a transaction keeps the chain head it holds (`Session.info`): (its root transaction, seq, hash).
 _HEAD_HELD = "cartrial_audit_head"
+# Where a transaction that defers its appends keeps the entries not yet written (`Session.info`): (its root
+# transaction, the entries' values in chain order).
+_PENDING = "cartrial_audit_pending"
 
 
 def append_audit(
@@ -173,13 +176,39 @@ def append_audit(
         reason,
         prev_hash,
     )
-    moved = {"new_seq": seq, "new_hash": values["hash"]}
-    if connection.dialect.name == "postgresql":
-        connection.execute(_APPEND_AND_MOVE_HEAD, values | moved)
+    pending = session.info.get(_PENDING)
+    if pending is not None and pending[0] is transaction:
+        pending[1].append(values)
+    elif connection.dialect.name == "postgresql":
+        connection.execute(_APPEND_AND_MOVE_HEAD, values | {"new_seq": seq, "new_hash": values["hash"]})
     else:
         connection.execute(_INSERT_ENTRY, values)
-        connection.execute(_MOVE_HEAD, moved)
+        connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
     session.info[_HEAD_HELD] = (transaction, seq, values["hash"])
+
+
+def defer_audit_entries(session: Session) -> None:
+    """From now on, this transaction's appends are chained and kept, not written: `write_deferred_audit`
+    writes those kept so far in one statement and moves the head once (`services.unit_of_work`'s commit
+    does, before committing). For a transaction of many writes — one statement per entry less — that
+    rolls back as a whole if any of them fails: a savepoint rolled back must take its entries with it,
+    so whoever opens one writes the entries kept before it first (`UnitOfWork.attempt`), and forgets
+    what the session holds if it rolls back. Until written, the entries are not in the table: this
+    transaction's own reads of it (`verify_chain` writes them first) would not see them."""
+    session.info[_PENDING] = (session.get_transaction(), [])
+
+
+def write_deferred_audit(session: Session) -> None:
+    """Write the entries kept by `defer_audit_entries` (nothing if none), in chain order, and move the
+    head to the last of them."""
+    pending = session.info.get(_PENDING)
+    if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
+        return
+    entries = pending[1]
+    connection = session.connection()
+    connection.execute(_INSERT_ENTRY, entries)
+    connection.execute(_MOVE_HEAD, {"new_seq": entries[-1]["seq"], "new_hash": entries[-1]["hash"]})
+    entries.clear()
 
 
 def hold_audit_head(session: Session) -> None:
@@ -201,6 +230,7 @@ class ChainProblem:
 
 def verify_chain(session: Session) -> tuple[int, tuple[ChainProblem, ...]]:
     """(entries checked, problems found). No problems means no entry was edited, deleted or reordered."""
+    write_deferred_audit(session)
     problems: list[ChainProblem] = []
     expected_seq, previous_hash, checked = 1, GENESIS_HASH, 0
     for entry in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
