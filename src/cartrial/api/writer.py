@@ -159,6 +159,9 @@ class GroupCommit:
                     if not guarded:
                         raise _UnguardedRequestFailedError from error
                     results.append((waiting, False, error))
+            # The entries' statement is mostly Python (every row's values): here rather than in the
+            # commit's thread, where it would contend for the GIL with the loop at every reply.
+            uow.write_deferred_audit()
             # The commit waits for the disk outside the event loop.
             await _outside_the_loop(uow.commit)
         return results

@@ -98,6 +98,10 @@ class UnitOfWork:
         any of its actions fails (`attempt_unguarded`)."""
         defer_audit_entries(self.session)
 
+    def write_deferred_audit(self) -> None:
+        """Write the audit entries kept so far (`defer_audit_entries`); the commit would."""
+        write_deferred_audit(self.session)
+
     def hold_audit_head(self) -> None:
         """Take the lock that orders writers (the audit chain's head) now, rather than at the first
         append (`store.audit.hold_audit_head`)."""
