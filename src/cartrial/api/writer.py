@@ -5,9 +5,9 @@ PostgreSQL flushes its WAL before a synchronous commit returns). On the developm
 is 3–5 ms, longer than the rest of a screening write, and writers take turns (SQLite's one write lock,
 the audit chain's head row on PostgreSQL): with one commit per request the disk alone caps the writes at
 a few hundred a second, whatever the CPU does. Here the requests that arrived while the last commit was
-on its way to the disk run together, in their order of arrival, each in its own savepoint, in one
-transaction whose commit is awaited in a worker thread — so the event loop parses, authenticates and
-validates the next requests meanwhile. No request is answered before the commit that stores it has
+on its way to the disk run together, in their order of arrival, in one transaction whose commit is
+awaited in a worker thread — so the event loop parses, authenticates and validates the next requests
+meanwhile. No request is answered before the commit that stores it has
 returned: durability is the same as one commit per request; only the number of disk syncs changes.
 
 Each request behaves as if it ran alone after the ones before it: it sees their changes (so enrollment
@@ -19,11 +19,10 @@ Requests are expected to succeed: a batch first runs them one after the other wi
 them (a savepoint and its release cost about a fifth of a screening write: two statements and the ORM's
 bookkeeping), and their audit entries are written together before the commit (one statement for the
 batch instead of one per request). If one of them raises, that whole transaction is rolled back, nothing
-of it answered, and
-the batch runs again with each request in its own savepoint, undone alone if it fails — so the outcome is
-the one each request would have had alone, either way. After a batch with a refused request the next one
-is run with savepoints from the start, and speculation resumes after a batch with none, so a stream of
-failing requests costs at most one extra run in every other batch.
+of it answered, and the batch runs again with each request in its own savepoint, undone alone if it
+fails — so the outcome is the one each request would have had alone, either way. After a batch with a
+refused request the next one is run with savepoints from the start, and speculation resumes after a
+batch with none, so a stream of failing requests costs at most one extra run in every other batch.
 """
 
 from __future__ import annotations
