@@ -4,12 +4,15 @@ without savepoints until a request of it is refused; then it runs again with one
 
 import asyncio
 import contextlib
+import itertools
 import json
 import threading
 from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -241,3 +244,87 @@ def test_a_batch_without_savepoints_writes_its_audit_entries_in_one_statement(st
     assert audit_inserts == [1]
     ids, entries = _stored(study)  # the chain verifies
     assert ids == [f"S01-{n:04d}" for n in range(5)] and entries == entries_before + 5
+
+
+# A request of a generated batch: ("screen", n) screens candidate n (refused if n was stored before it),
+# ("refuse", n) screens candidate n and then raises, ("refuse first", n) raises before writing anything.
+Kind = tuple[str, int]
+_KINDS = st.tuples(
+    st.sampled_from(["screen", "screen", "screen", "refuse", "refuse first"]), st.integers(0, 5)
+)
+_examples = itertools.count()
+_DUPLICATE = "screened already"
+
+
+def _generated_step(study: Study, prefix: str, kind: Kind) -> Callable[[UnitOfWork, datetime], object]:
+    what, n = kind
+    screen = _screening(study, f"{prefix}-{n}")
+    if what == "screen":
+        return screen
+
+    def refused(uow: UnitOfWork, now: datetime) -> None:
+        if what == "refuse":
+            screen(uow, now)
+        raise ConflictError("refused")
+
+    return refused
+
+
+def _expected(batches: list[list[Kind]], prefix: str) -> tuple[list[list[str]], list[str]]:
+    """Each request as if it ran alone after the ones before it: its answer, and what ends up stored."""
+    stored: list[str] = []
+    answers: list[list[str]] = []
+    for batch in batches:
+        answers.append([])
+        for what, n in batch:
+            screening_id = f"{prefix}-{n}"
+            if what != "refuse first" and screening_id in stored:
+                answers[-1].append(_DUPLICATE)
+            elif what == "screen":
+                stored.append(screening_id)
+                answers[-1].append(screening_id)
+            else:
+                answers[-1].append("refused")
+    return answers, stored
+
+
+def _answer(outcome: object) -> str:
+    if isinstance(outcome, ScreeningOutcome):
+        return outcome.screening_id
+    assert isinstance(outcome, ConflictError), outcome
+    return _DUPLICATE if _DUPLICATE in str(outcome) else str(outcome)
+
+
+@pytest.mark.parametrize("study", ["sqlite"], indirect=True)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(_KINDS, min_size=1, max_size=6), min_size=1, max_size=4))
+def test_every_request_of_a_batch_gets_the_outcome_it_would_have_had_alone(
+    study: Study, batches: list[list[Kind]]
+) -> None:
+    """Whatever the mix of successes and refusals, and whether the batch before ran with savepoints or
+    without: the answers and what is stored are those of the requests run one at a time, in order, one
+    commit a batch."""
+    prefix = f"G{next(_examples)}"
+    engine = study.sessions.kw["bind"]
+    commits = [0]
+
+    def count(_connection: object) -> None:
+        commits[0] += 1
+
+    async def main() -> list[list[object]]:
+        writer = GroupCommit(study.sessions, lambda: NOW, asyncio.Lock())
+        answers: list[list[object]] = []
+        for batch in batches:
+            steps = [_generated_step(study, prefix, kind) for kind in batch]
+            answers.append(await asyncio.gather(*(writer.submit(s) for s in steps), return_exceptions=True))
+        return answers
+
+    event.listen(engine, "commit", count)
+    try:
+        answers = asyncio.run(main())
+    finally:
+        event.remove(engine, "commit", count)
+    expected_answers, expected_stored = _expected(batches, prefix)
+    assert [[_answer(a) for a in batch] for batch in answers] == expected_answers
+    assert commits == [len(batches)]
+    assert [i for i in _stored(study)[0] if i.startswith(f"{prefix}-")] == expected_stored
