@@ -28,6 +28,7 @@ batch with none, so a stream of failing requests costs at most one extra run in 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -110,20 +111,19 @@ class GroupCommit:
         return step(uow, self._clock())
 
     async def _write(self, batch: list[_Waiting]) -> None:
+        results = None
         try:
             if self._expect_success:
-                try:
+                with contextlib.suppress(_UnguardedRequestFailedError):
                     results = await self._run_batch(batch, guarded=False)
-                except _UnguardedRequestFailedError:
-                    self._expect_success = False
-            if not self._expect_success:
+            if results is None:
                 results = await self._run_batch(batch, guarded=True)
-                self._expect_success = all(succeeded for _, succeeded, _ in results)
         except Exception as error:
             for waiting in batch:
                 if not waiting.answer.done():
                     waiting.answer.set_exception(error)
             return
+        self._expect_success = all(succeeded for _, succeeded, _ in results)
         for waiting, succeeded, value in results:
             if waiting.answer.done():
                 continue

@@ -180,11 +180,16 @@ def append_audit(
     if pending is not None and pending[0] is transaction:
         pending[1].append(values)
     elif connection.dialect.name == "postgresql":
-        connection.execute(_APPEND_AND_MOVE_HEAD, values | {"new_seq": seq, "new_hash": values["hash"]})
+        connection.execute(_APPEND_AND_MOVE_HEAD, values | _head_at(values))
     else:
         connection.execute(_INSERT_ENTRY, values)
-        connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
+        connection.execute(_MOVE_HEAD, _head_at(values))
     session.info[_HEAD_HELD] = (transaction, seq, values["hash"])
+
+
+def _head_at(entry: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of `_MOVE_HEAD` that move the chain head to `entry` (an entry's values)."""
+    return {"new_seq": entry["seq"], "new_hash": entry["hash"]}
 
 
 def defer_audit_entries(session: Session) -> None:
@@ -207,7 +212,7 @@ def write_deferred_audit(session: Session) -> None:
     entries = pending[1]
     connection = session.connection()
     connection.execute(_INSERT_ENTRY, entries)
-    connection.execute(_MOVE_HEAD, {"new_seq": entries[-1]["seq"], "new_hash": entries[-1]["hash"]})
+    connection.execute(_MOVE_HEAD, _head_at(entries[-1]))
     entries.clear()
 
 
